@@ -1,0 +1,3 @@
+"""epm-gate: submit or attach to an Oracle EPM Cloud job, wait for its verdict, report it."""
+
+__version__ = "0.1.0"

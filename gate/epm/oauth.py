@@ -1,0 +1,196 @@
+"""OAuth 2.0 refresh-token grant: access tokens for EPM, and rotated refresh tokens."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from gate.epm.auth import SecretSink
+from gate.errors import AuthError, InfraError
+
+if TYPE_CHECKING:
+    from gate.settings import Settings
+
+log = logging.getLogger("gate")
+
+# Refresh this long before the stated expiry, or at a tenth of a short lifetime, so a
+# token never expires between the check and the request.
+EXPIRY_MARGIN = 60.0
+DEFAULT_LIFETIME = 3600.0
+
+RESEED_ADVICE = (
+    "the refresh token was rejected: it expired or was already used (EPM refresh tokens "
+    "are single-use). Seed EPM_REFRESH_TOKEN again from a new device-code sign-in, and set "
+    "EPM_REFRESH_TOKEN_OUT so each run hands the next one on"
+)
+
+
+class RefreshGrantAuth:
+    """Bearer tokens from ``grant_type=refresh_token``, always using the newest refresh token."""
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str | None,
+        refresh_token: str,
+        sink: SecretSink,
+        *,
+        refresh_token_out: Path | None = None,
+        request_timeout: float = 30.0,
+        ca_bundle: Path | None = None,
+    ) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.refresh_token = refresh_token
+        self.sink = sink
+        self.refresh_token_out = refresh_token_out
+        self.request_timeout = request_timeout
+        self.http = requests.Session()
+        self.http.headers["Accept"] = "application/json"
+        if ca_bundle is not None:
+            self.http.verify = str(ca_bundle)
+        self.access_token: str | None = None
+        self.expires_at = 0.0
+        self.grants = 0
+        sink(refresh_token)
+        if client_secret:
+            sink(client_secret)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, sink: SecretSink) -> RefreshGrantAuth:
+        """Build the grant from the settings; the checks made sure each part is set."""
+        refresh_token = settings.secret("refresh_token")
+        assert settings.token_url and settings.client_id and refresh_token
+        return cls(
+            settings.token_url,
+            settings.client_id,
+            settings.secret("client_secret"),
+            refresh_token,
+            sink,
+            refresh_token_out=settings.refresh_token_out,
+            request_timeout=settings.request_timeout,
+            ca_bundle=settings.ca_bundle,
+        )
+
+    def header(self) -> str:
+        """Return ``Bearer <token>``, first getting a token when none is valid."""
+        if self.access_token is None or time.monotonic() >= self.expires_at:
+            self.grant()
+        assert self.access_token is not None
+        return f"Bearer {self.access_token}"
+
+    def renew(self) -> bool:
+        """Get a new access token after a 401."""
+        log.info("EPM refused the access token (HTTP 401); refreshing it")
+        self.grant()
+        return True
+
+    def describe(self) -> str:
+        """Return the OAuth client, for messages."""
+        return f"the OAuth access token of client {self.client_id!r}"
+
+    def grant(self) -> None:
+        """Exchange the refresh token for an access token (and usually a new refresh token)."""
+        form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
+        auth = None
+        if self.client_secret:
+            auth = (self.client_id, self.client_secret)
+        else:
+            form["client_id"] = self.client_id
+        self.grants += 1
+        try:
+            response = self.http.post(
+                self.token_url,
+                data=form,
+                auth=auth,
+                timeout=(self.request_timeout, self.request_timeout),
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise InfraError(
+                f"cannot reach the token endpoint {self.token_url}: TLS verification failed; "
+                "set EPM_CA_BUNDLE to a PEM file of the extra CA certificates"
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            raise InfraError(
+                f"cannot reach the token endpoint {self.token_url}: {type(exc).__name__}"
+            ) from exc
+        self._accept(response)
+
+    def _accept(self, response: requests.Response) -> None:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
+            raise self._grant_error(response.status_code, body)
+        token = body["access_token"]
+        if not isinstance(token, str) or not token:
+            raise AuthError("the token endpoint answered without a usable access_token")
+        self.sink(token)
+        self.access_token = token
+        lifetime = _seconds(body.get("expires_in")) or DEFAULT_LIFETIME
+        margin = min(EXPIRY_MARGIN, lifetime / 10)
+        self.expires_at = time.monotonic() + lifetime - margin
+        rotated = body.get("refresh_token")
+        if isinstance(rotated, str) and rotated and rotated != self.refresh_token:
+            self.sink(rotated)
+            self.refresh_token = rotated
+            self._hand_on(rotated)
+        log.info("got an OAuth access token valid for %.0fs", lifetime)
+
+    def _grant_error(self, code: int, body: Any) -> AuthError:
+        error = body.get("error") if isinstance(body, dict) else None
+        if error == "invalid_grant":
+            return AuthError(
+                f"token grant refused (HTTP {code}, invalid_grant): {RESEED_ADVICE}",
+                http_status=code,
+            )
+        if error in ("invalid_client", "unauthorized_client"):
+            return AuthError(
+                f"token grant refused (HTTP {code}, {error}): check EPM_CLIENT_ID and "
+                "EPM_CLIENT_SECRET, and that the client may use the refresh-token grant",
+                http_status=code,
+            )
+        detail = f", {error}" if isinstance(error, str) else ""
+        return AuthError(
+            f"token grant refused (HTTP {code}{detail}) by {self.token_url}", http_status=code
+        )
+
+    def _hand_on(self, token: str) -> None:
+        """Write a rotated refresh token to EPM_REFRESH_TOKEN_OUT (mode 0600, atomically)."""
+        if self.refresh_token_out is None:
+            log.warning(
+                "the token endpoint rotated the refresh token, and EPM_REFRESH_TOKEN_OUT is "
+                "not set: the current EPM_REFRESH_TOKEN is now used up; re-seed it before the "
+                "next run"
+            )
+            return
+        path = self.refresh_token_out
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            os.fchmod(handle, 0o600)
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(token + "\n")
+            os.replace(temporary, path)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        log.info("rotated refresh token written to %s (mode 0600)", path)
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return float(value)
+    return None

@@ -1,0 +1,1 @@
+"""Report writers: the JSON summary, CI step outputs, step summaries and console lines."""

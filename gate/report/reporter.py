@@ -1,0 +1,139 @@
+"""Writes every configured report for a run; the same path serves every exit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gate.outcome import Outcome
+from gate.record import RunRecord
+from gate.report import github
+from gate.report.platform import detect_platform, run_url
+from gate.report.redact import Redactor
+from gate.report.summary import build_summary, write_summary
+
+log = logging.getLogger("gate")
+
+
+@dataclass
+class ReportTargets:
+    """Where the reports go; filled from the settings, or from the environment when they failed."""
+
+    summary_path: Path = Path("epm-gate-summary.json")
+    junit_path: Path | None = None
+    dotenv_path: Path | None = None
+
+
+class Reporter:
+    """Turns the run record into files, step outputs and console lines."""
+
+    def __init__(
+        self, env: Mapping[str, str], redactor: Redactor, platform: str | None = None
+    ) -> None:
+        self.env = env
+        self.redactor = redactor
+        self.platform = platform or detect_platform(env, env.get("EPM_CI") or None)
+        self.targets = ReportTargets()
+        self.annotated_warnings = 0
+        if self.platform == "github":
+            redactor.on_new = github.add_mask
+
+    @property
+    def github_output(self) -> Path | None:
+        """Return ``$GITHUB_OUTPUT`` when running on GitHub Actions."""
+        path = self.env.get("GITHUB_OUTPUT")
+        return Path(path) if path and self.platform == "github" else None
+
+    def ci_info(self) -> dict[str, str | None]:
+        """Return the summary's ``ci`` object."""
+        return {"platform": self.platform, "runUrl": run_url(self.platform, self.env)}
+
+    def warn(self, message: str, *, annotate: bool = False) -> None:
+        """Log a warning; on GitHub, also raise one annotation (at most one per run)."""
+        log.warning("%s", message)
+        if annotate and self.platform == "github" and self.annotated_warnings == 0:
+            self.annotated_warnings += 1
+            github.command("warning", self.redactor.line(message), title=github.ANNOTATION_TITLE)
+
+    def job_started(self, record: RunRecord) -> None:
+        """Publish the job id as soon as the submit returns, before any waiting."""
+        if self.github_output is not None and record.job_id is not None:
+            self._safely(
+                "GitHub step outputs",
+                lambda: github.append_outputs(
+                    self._github_output_path(), {"job-id": str(record.job_id)}
+                ),
+            )
+
+    def outputs(self, record: RunRecord) -> dict[str, str]:
+        """Return the nine step outputs; a value not known is the empty string."""
+        values = {
+            "job-id": record.job_id,
+            "status": record.status,
+            "job-status": record.job_status,
+            "outcome": record.outcome.value if record.outcome else "",
+            "exit-code": record.exit_code,
+            "log-file": record.files.get("log"),
+            "output-file": record.files.get("output"),
+            "summary-path": str(self.targets.summary_path),
+            "failure-category": record.failure_category,
+        }
+        return {
+            name: self.redactor.scrub(github.output_value(value)) for name, value in values.items()
+        }
+
+    def finish(self, record: RunRecord) -> int:
+        """Write every report, print the verdict and return the exit code."""
+        assert record.outcome is not None and record.exit_code is not None
+        record.ci = self.ci_info()
+        document = build_summary(record, self.redactor, self.targets.summary_path)
+        self._safely("the JSON summary", lambda: write_summary(self.targets.summary_path, document))
+        if self.github_output is not None:
+            outputs = self.outputs(record)
+            self._safely(
+                "GitHub step outputs",
+                lambda: github.append_outputs(self._github_output_path(), outputs),
+            )
+        step_summary = self.env.get("GITHUB_STEP_SUMMARY")
+        if step_summary and self.platform == "github":
+            text = github.step_summary(record, self.redactor, self.targets.summary_path)
+            self._safely("the GitHub step summary", lambda: _append(Path(step_summary), text))
+        self._print_verdict(record)
+        return record.exit_code
+
+    def _print_verdict(self, record: RunRecord) -> None:
+        assert record.outcome is not None
+        message = self.redactor.line(record.message)
+        if self.platform == "github":
+            kind = "notice" if record.outcome is Outcome.SUCCESS else "error"
+            github.command(kind, message, title=github.ANNOTATION_TITLE)
+        elif record.outcome is Outcome.SUCCESS:
+            log.info("%s", message)
+        else:
+            log.error("%s", message)
+        log.info(
+            "outcome %s, exit %s; summary in %s",
+            record.outcome.value,
+            record.exit_code,
+            self.targets.summary_path,
+        )
+
+    def _github_output_path(self) -> Path:
+        path = self.github_output
+        assert path is not None
+        return path
+
+    def _safely(self, what: str, write: object) -> None:
+        """Run a writer; a report that cannot be written is logged, never fatal."""
+        assert callable(write)
+        try:
+            write()
+        except (OSError, ValueError) as exc:
+            log.error("cannot write %s: %s", what, exc)
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)

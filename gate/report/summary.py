@@ -1,0 +1,77 @@
+"""The JSON summary: built in one place from the run record, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from gate.record import RunRecord, iso
+from gate.report.redact import Redactor
+
+SCHEMA_VERSION = 1
+
+
+def build_summary(record: RunRecord, redactor: Redactor, summary_path: Path) -> dict[str, Any]:
+    """Return the summary document with the contract's keys, secrets removed."""
+    failure = None
+    if record.failure_category:
+        failure = {
+            "category": record.failure_category,
+            "retryable": record.failure.retryable if record.failure else False,
+            "reason": record.failure.reason if record.failure else record.message,
+            "excerpt": record.failure.excerpt if record.failure else [],
+            "rejectedRecords": record.failure.rejected_records if record.failure else None,
+        }
+    document: dict[str, Any] = {
+        "schemaVersion": SCHEMA_VERSION,
+        "outcome": record.outcome.value if record.outcome else None,
+        "exitCode": record.exit_code,
+        "message": record.message,
+        "jobId": record.job_id,
+        "status": record.status,
+        "jobStatus": record.job_status,
+        "job": record.job,
+        "request": record.request,
+        "startedAt": iso(record.started_at),
+        "finishedAt": iso(record.finished_at),
+        "durationSeconds": record.duration_seconds,
+        "polls": record.polls,
+        "history": record.history,
+        "files": record.files,
+        "failure": failure,
+        "attempts": record.attempts,
+        "counts": {"requests": record.requests, "retries": record.retries},
+        "children": record.children,
+        "warnings": record.warnings,
+        "ci": record.ci,
+        "api": record.api,
+        "jobName": record.job_name,
+        "jobType": record.job_type,
+        "attached": record.attached,
+        "summaryPath": str(summary_path),
+    }
+    scrubbed: dict[str, Any] = redactor.scrub_data(document)
+    return scrubbed
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a UTF-8 file through a temporary file and a rename, so readers never see half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_summary(path: Path, document: dict[str, Any]) -> None:
+    """Write the summary document as indented JSON."""
+    write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
