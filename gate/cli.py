@@ -102,6 +102,14 @@ def run_gate(args: list[str], env: Mapping[str, str]) -> int:
         record.finish(exc.outcome, _with_job_context(exc, record))
     finally:
         _block_signals()
+    if record.failure is None and record.outcome is not None:
+        from gate.diagnose import diagnose
+
+        job = record.job or {}
+        texts = [job.get(key) for key in ("jobStatus", "descriptiveStatus", "details")]
+        record.failure = diagnose(
+            record.outcome, record.message, [t for t in texts if isinstance(t, str)]
+        )
     try:
         return reporter.finish(record)
     finally:
