@@ -128,7 +128,7 @@ def _check_job(settings: Settings) -> list[str]:
         problems.append("EPM_JOB_TYPE: expected one of " + ", ".join(INTEGRATION_JOB_TYPES))
         return problems
     for body_field, variable in missing_fields(settings):
-        problems.append(f"{variable}: missing; a {job_type} job needs {body_field}")
+        problems.append(f"{variable}: missing; job type {job_type} needs {body_field}")
     return problems
 
 

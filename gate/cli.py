@@ -35,10 +35,35 @@ PROXY_VARIABLES = (
 
 
 class _ArgumentParser(argparse.ArgumentParser):
-    """Raises UsageError instead of exiting, so a bad flag still writes every report."""
+    """Raises UsageError instead of exiting, so a bad flag still writes every report.
+
+    Unrecognised arguments are named by flag only: their values may be secrets typed
+    on the command line by mistake.
+    """
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError([f"command line: {message}; see epm-gate --help"])
+        prefix = "unrecognized arguments: "
+        if not message.startswith(prefix):
+            raise UsageError([f"command line: {message}; see epm-gate --help"])
+        flags = [
+            word.split("=", 1)[0] for word in message[len(prefix) :].split() if word.startswith("-")
+        ]
+        problems = []
+        for flag in flags:
+            variable = "EPM_" + flag.lstrip("-").replace("-", "_").upper()
+            if variable in SECRET_VARIABLES:
+                problems.append(
+                    f"command line: {flag} is not accepted, because secrets are read from the "
+                    f"environment only; set {variable} or {variable}_FILE"
+                )
+            else:
+                problems.append(f"command line: unknown flag {flag}; see epm-gate --help")
+        if len(flags) < len(message[len(prefix) :].split()):
+            problems.append(
+                "command line: unexpected argument without a flag (value not shown); the only "
+                "subcommands are demo and simulate"
+            )
+        raise UsageError(problems)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _ArgumentParser(
         prog="epm-gate",
+        allow_abbrev=False,
         description="Submit an Oracle EPM Cloud job (or attach to one), wait for its "
         "verdict, write a JSON summary and CI outputs, and exit with a code per outcome. "
         "Every flag is also an EPM_* environment variable; secrets are read from the "
