@@ -32,6 +32,7 @@ MAX_PAGES = 40
 MAX_BYTES = 2_000_000
 MAX_CHILD_JOBS = 20
 MAX_MESSAGES = 500
+MAX_CHILDREN_LISTED = 100
 MAX_MESSAGE_CHARS = 1000
 
 _CHILD_ID = re.compile(r"/childjobs/([^/?#]+)/details")
@@ -89,7 +90,10 @@ class DetailsReader:
     def read(self, url: str, label: str | None = None) -> None:
         """Read every page of one details resource; ``label`` names a child job's dimension."""
         offset = 0
-        while True:
+        while not self.messages.truncated:
+            if len(self.messages.lines) >= MAX_MESSAGES:
+                self._cut(f"kept the first {MAX_MESSAGES} messages")
+                return
             if self.pages_left <= 0 or self.bytes_left <= 0:
                 self._cut(
                     f"read the limit of {self.max_pages} pages or {self.max_bytes} bytes of details"
@@ -172,6 +176,9 @@ class DetailsReader:
         self._take_child(item)
 
     def _take_child(self, item: dict[str, Any]) -> None:
+        if len(self.messages.children) >= MAX_CHILDREN_LISTED:
+            self._cut(f"listed the first {MAX_CHILDREN_LISTED} child jobs")
+            return
         child = {key: value for key, value in item.items() if key != "links"}
         link = _child_link(item)
         match = _CHILD_ID.search(link or "")
