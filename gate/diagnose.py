@@ -35,7 +35,7 @@ PATTERNS: tuple[Pattern, ...] = (
         r"\block(ed)?\b.*\b(pov|point of view)\b|\bpov\b.*\block(ed)?\b|being processed by another",
     ),
     # Planning rejects data and metadata records that name members the application does
-    # not have; that is a validation failure even where the status also says "rows rejected".
+    # not have. That is a validation failure even where the status also reports "rows rejected".
     _p(
         "validation",
         r"unknown member|invalid (parent )?member|member .{0,80}\b(does not exist|not found)",

@@ -14,7 +14,7 @@ from gate.record import RunRecord
 log = logging.getLogger("gate")
 
 # Outcomes whose job details are read: the job ran and reported errors. A cancelled
-# job's messages say nothing the gate can act on.
+# job's messages contain nothing the gate can act on.
 _EXPLAINED = frozenset({Outcome.FAILED, Outcome.WARNING, Outcome.REJECTED, Outcome.UNKNOWN})
 
 

@@ -14,7 +14,7 @@ from conftest import PASSWORD, USER, GateResult
 
 from gate.epm.planning import usable_link
 from gate.simulator import Scenario, Simulator, SimulatorServer, http, job
-from gate.simulator.planning import PlanningScript, builtin_planning_scripts, message
+from gate.simulator.planning_scripts import PlanningScript, builtin_planning_scripts, message
 from gate.simulator.server import Exchange, RecordedRequest
 
 JOBS = "/HyperionPlanning/rest/v3/applications/Vision/jobs"

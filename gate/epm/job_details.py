@@ -17,17 +17,17 @@ from gate.epm.status import parse_int
 log = logging.getLogger("gate")
 
 # Job types whose details Oracle documents (Retrieve Job Status Details); other types
-# are asked only when their status answer links a ``job-details`` resource.
+# are requested only when their status response links a ``job-details`` resource.
 DETAILS_JOB_TYPES = frozenset({"IMPORT_DATA", "EXPORT_DATA", "IMPORT_METADATA", "EXPORT_METADATA"})
 
 # Oracle's filter for error messages; without it EPM returns ERROR, WARNING and INFO.
 ERROR_FILTER = json.dumps({"messageType": "ERROR"}, separators=(",", ":"))
 
-# Items asked per page. Oracle's default is 25 and it documents no maximum, so the
+# Items requested per page. Oracle's default is 25 and it documents no maximum, so the
 # reader advances by the number of items actually returned, not by this value.
 PAGE_LIMIT = 100
 # Bounds of one run's details reading, parent and child jobs together: pages requested,
-# bytes of answers read, child jobs followed and message lines kept.
+# bytes of responses read, child jobs followed and message lines kept.
 MAX_PAGES = 40
 MAX_BYTES = 2_000_000
 MAX_CHILD_JOBS = 20
@@ -41,7 +41,7 @@ _RECORD_COUNTS = ("recordsRead", "recordsRejected", "recordsProcessed")
 
 @dataclass
 class JobMessages:
-    """What the details of a job and of its child jobs reported.
+    """Messages and record counts from the details of a job and of its child jobs.
 
     ``lines`` are the ERROR messages and rejected-record counts as text, ``children``
     the child jobs (per-dimension loads) as EPM describes them, ``rejected_records``
@@ -68,7 +68,7 @@ def with_page(url: str, offset: int, limit: int) -> str:
 
 
 class DetailsReader:
-    """Reads details resources page by page until EPM says there is no more, within bounds."""
+    """Reader of details resources, page by page until EPM reports no more, within bounds."""
 
     def __init__(
         self,
@@ -153,7 +153,7 @@ class DetailsReader:
                     self.bytes_left = 0
                     return "", True
         except requests.exceptions.RequestException as exc:
-            raise TransportError(f"answer cut off: {exc}", sent=True) from exc
+            raise TransportError(f"response cut off: {exc}", sent=True) from exc
         finally:
             response.close()
         self.bytes_left -= size
@@ -200,7 +200,7 @@ class DetailsReader:
                 f"ERROR {name + ': ' if name else ''}records rejected: {rejected}"
                 + (f" ({counts})" if counts else "")
             )
-        # A child with no rejected records has nothing to explain; one without counts may.
+        # A child without rejected records has nothing to explain, but one without counts may.
         if link is not None and rejected != 0:
             self.child_links.append((link, name))
 

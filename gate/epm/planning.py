@@ -29,11 +29,11 @@ class PlanningJobs:
             f"/HyperionPlanning/rest/{quote(version, safe='')}/applications/"
             f"{quote(application, safe='')}/jobs"
         )
-        # The ``self`` link of each job, from its latest answer that had a usable one.
+        # The ``self`` link of each job, from its latest status response that had a usable one.
         self.self_links: dict[int, str] = {}
 
     def submit(self, body: dict[str, Any]) -> JobState:
-        """Execute a job; the body holds jobType, jobName and parameters."""
+        """Execute a job; the body contains jobType, jobName and parameters."""
         try:
             state = submit_job(self.session, self.session.url(self.jobs_path), body)
         except (AuthError, RejectedError) as exc:
@@ -61,7 +61,7 @@ class PlanningJobs:
     def error_messages(self, job_id: int, state: JobState, job_type: str | None) -> JobMessages:
         """Read the ERROR messages of a finished job and of the child jobs its details link.
 
-        The ``job-details`` link of the status answer is used when it is on EPM_URL's
+        The ``job-details`` link of the status response is used when it is on EPM_URL's
         origin; otherwise the documented path is built, but only for the job types
         Oracle documents details for (or an attached job of unknown type).
         """
@@ -124,8 +124,8 @@ def usable_link(href: str | None, base_url: str, suffix: str) -> str | None:
     """Return a link EPM sent if it stays on EPM_URL's origin and path and ends as expected.
 
     Credentials go only to EPM_URL, so a link to another scheme, host or port, or
-    outside EPM_URL's path, is not followed; ``suffix`` (such as ``/jobs/4412``) makes
-    sure the link names the resource the gate means to read.
+    outside EPM_URL's path, is not followed. ``suffix`` (such as ``/jobs/4412``) makes
+    sure that the link names the resource the gate means to read.
     """
     if not href:
         return None

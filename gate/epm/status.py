@@ -48,9 +48,9 @@ _JOB_STATUS_AGREES = {
     "UNKNOWN": {UNKNOWN},
 }
 
-# A status 0 job finished with warnings when jobStatus says WARNING (Data Integration)
-# or the readable status reports warnings or errors, as Planning's descriptiveStatus
-# "Completed with Errors" does; Planning answers carry no jobStatus at all.
+# A status 0 job finished with warnings when jobStatus is WARNING (Data Integration) or
+# the readable status reports warnings or errors, as Planning's descriptiveStatus
+# "Completed with Errors" does. Planning responses carry no jobStatus at all.
 _WARNING_TEXT = re.compile(r"warning|with errors", re.IGNORECASE)
 
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")

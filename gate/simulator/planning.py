@@ -11,19 +11,22 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from gate.simulator.scenarios import Scenario, Step, builtin_scenarios, job
+from gate.simulator.planning_scripts import ChildJob, PlanningScript, builtin_planning_scripts
+from gate.simulator.scenarios import Scenario, Step, builtin_scenarios
 
 if TYPE_CHECKING:
     from gate.simulator.server import Exchange, SimulatedJob, Simulator
 
 PLANNING_VERSIONS = ("v3",)
-# Oracle's default page size of the details resources.
+# Oracle's default page size of the details resources, also used here as the largest.
+# NOTE: Oracle documents no largest page; capping it makes clients advance by the
+# number of items returned rather than by the limit they requested.
 DEFAULT_PAGE = 25
-# Planning's readable statuses; Planning answers carry no jobStatus word.
+# Planning's readable statuses. Planning responses carry no jobStatus word.
 PLANNING_DESCRIPTIVE = {
     -1: "Processing",
     0: "Completed",
@@ -32,131 +35,19 @@ PLANNING_DESCRIPTIVE = {
     3: "Cancelled",
     4: "Invalid Parameter",
 }
-# Job types whose details Oracle documents; only their status answers link them.
+# Job types whose details Oracle documents. Only their status responses link them.
 DETAILED_TYPES = frozenset({"IMPORT_DATA", "EXPORT_DATA", "IMPORT_METADATA", "EXPORT_METADATA"})
 
 _BASE = r"/HyperionPlanning/rest/(?P<version>[^/]+)/applications/(?P<app>[^/]+)/jobs"
 
 
-def message(kind: str, text: str, category: str = "Data Import") -> dict[str, Any]:
-    """Return one details message item as Planning sends it."""
-    return {"msgType": kind, "msgCategory": category, "msgText": text}
-
-
-@dataclass
-class ChildJob:
-    """A per-dimension child job of a metadata import, with its record counts and messages."""
-
-    child_id: int
-    dimension: str
-    records_read: int
-    records_rejected: int
-    messages: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class PlanningScript:
-    """How one Planning job behaves: the status scenario, its details and its child jobs."""
-
-    scenario: Scenario
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    children: list[ChildJob] = field(default_factory=list)
-
-
 @dataclass
 class PlanningJob:
-    """A Planning job the simulator knows: where it lives and what it plays."""
+    """A Planning job of the simulator: its application, its job type and its script."""
 
     application: str
     job_type: str
     script: PlanningScript
-
-
-def rejected_rows(count: int) -> list[dict[str, Any]]:
-    """Return the details of a data import that rejected ``count`` rows, with noise around."""
-    items = [message("INFO", "Import of inbox/sales.csv started")]
-    for row in range(1, count + 1):
-        items.append(
-            message("ERROR", f"Row {row}: unknown member 'Acct {4700 + row}' in dimension Account")
-        )
-        if row % 10 == 0:
-            items.append(message("WARNING", f"Row {row}: value rounded to 2 decimals"))
-    items.append(message("INFO", f"{count} rows rejected, 958 rows loaded"))
-    return items
-
-
-def builtin_planning_scripts() -> dict[str, PlanningScript]:
-    """Return the scripted behaviour of each Planning job type the simulator plays."""
-    return {
-        "RULES": PlanningScript(
-            Scenario(
-                "rules",
-                "a business rule: runs twice, then completes",
-                [job(-1)],
-                [job(-1, repeat=2), job(0, details="Rule executed successfully")],
-            )
-        ),
-        "RULESET": PlanningScript(
-            Scenario(
-                "ruleset",
-                "a ruleset: runs three times, then completes",
-                [job(-1)],
-                [job(-1, repeat=3), job(0)],
-            )
-        ),
-        "CUBE_REFRESH": PlanningScript(
-            Scenario(
-                "cube-refresh",
-                "a cube refresh: runs, then completes",
-                [job(-1)],
-                [job(-1), job(0, details="Cube refresh completed")],
-            )
-        ),
-        "IMPORT_DATA": PlanningScript(
-            Scenario(
-                "import-data",
-                "an import of data that completes with errors: 42 rows rejected",
-                [job(-1)],
-                [
-                    job(-1),
-                    job(0, descriptiveStatus="Completed with Errors", details="42 rows rejected"),
-                ],
-            ),
-            messages=rejected_rows(42),
-        ),
-        "IMPORT_METADATA": PlanningScript(
-            Scenario(
-                "import-metadata",
-                "an import of metadata whose Account child job rejects two members",
-                [job(-1)],
-                [job(-1), job(1, details="One or more child jobs have failed")],
-            ),
-            children=[
-                ChildJob(
-                    1, "Entity", 8, 0, [message("INFO", "8 members loaded", "Metadata Import")]
-                ),
-                ChildJob(
-                    2,
-                    "Account",
-                    120,
-                    2,
-                    [
-                        message(
-                            "ERROR",
-                            "Invalid parent member 'Revenue X' for member 'Acct 5000'",
-                            "Metadata Import",
-                        ),
-                        message(
-                            "ERROR",
-                            "Invalid parent member 'Revenue X' for member 'Acct 5001'",
-                            "Metadata Import",
-                        ),
-                        message("INFO", "118 members loaded", "Metadata Import"),
-                    ],
-                ),
-            ],
-        ),
-    }
 
 
 class PlanningApi:
@@ -274,17 +165,19 @@ class PlanningApi:
         self._send_page(exchange, child.messages)
 
     def _send_page(self, exchange: Exchange, items: list[dict[str, Any]]) -> None:
-        """Answer one page of details, filtered by ``q`` and cut by ``offset`` and ``limit``."""
+        """Send one page of details, filtered by ``q`` and cut by ``offset`` and ``limit``."""
         query = parse_qs(urlsplit(exchange.request.path).query)
         try:
-            wanted = json.loads(query.get("q", ["{}"])[0])
+            filters = json.loads(query.get("q", ["{}"])[0])
             offset = int(query.get("offset", ["0"])[0])
             limit = int(query.get("limit", [str(DEFAULT_PAGE)])[0])
         except ValueError:
             exchange.send_json(400, {"status": 4, "details": "invalid q, offset or limit"})
             return
         kind = (
-            wanted.get("messageType", wanted.get("msgType")) if isinstance(wanted, dict) else None
+            filters.get("messageType", filters.get("msgType"))
+            if isinstance(filters, dict)
+            else None
         )
         if kind:
             # Record-count items of a metadata import are no messages and are never filtered.
@@ -326,7 +219,7 @@ class PlanningApi:
     def _play(
         self, exchange: Exchange, step: Step, found: SimulatedJob | None, match: re.Match[str]
     ) -> None:
-        """Answer with a scripted step as Planning shapes a job object."""
+        """Send a scripted step, with a job object in Planning's shape."""
         if step.delay:
             time.sleep(step.delay)
         if step.reset:
