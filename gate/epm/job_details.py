@@ -121,8 +121,11 @@ class DetailsReader:
                 response = self.session.request("GET", url, stream=True)
             code = response.status_code
             text, cut = self._read_bounded(response)
-        except (TransportError, Redirected) as exc:
-            self.warn(f"job details could not be read: {exc}")
+        except TransportError as exc:
+            self.warn(f"job details could not be read: {exc.reason}")
+            return None
+        except Redirected as exc:
+            self.warn(f"job details could not be read: redirected to {exc.location}, not followed")
             return None
         if cut:
             self._cut(f"read the limit of {self.max_bytes} bytes of details")
@@ -134,10 +137,10 @@ class DetailsReader:
         try:
             body = json.loads(text)
         except ValueError:
-            self.warn("job details could not be read: the answer is not JSON")
+            self.warn("job details could not be read: the response is not JSON")
             return None
         if not isinstance(body, dict):
-            self.warn("job details could not be read: the answer is not a JSON object")
+            self.warn("job details could not be read: the response is not a JSON object")
             return None
         return body
 
