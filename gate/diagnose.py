@@ -34,6 +34,12 @@ PATTERNS: tuple[Pattern, ...] = (
         "locked",
         r"\block(ed)?\b.*\b(pov|point of view)\b|\bpov\b.*\block(ed)?\b|being processed by another",
     ),
+    # Planning rejects data and metadata records that name members the application does
+    # not have. That is a validation failure even where the status also reports "rows rejected".
+    _p(
+        "validation",
+        r"unknown member|invalid (parent )?member|member .{0,80}\b(does not exist|not found)",
+    ),
     _p("mapping", r"unmapped|no mapping|kick ?outs?|mapping (validation )?error|rows? rejected"),
     _p(
         "source_connection",

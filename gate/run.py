@@ -15,6 +15,7 @@ from gate.epm.session import EpmSession
 from gate.epm.status import STATUS_NAMES, JobState
 from gate.errors import InfraError, SubmitUnknownError, TransientError
 from gate.outcome import Outcome
+from gate.planning_failure import explain_planning_job
 from gate.record import RunRecord, iso
 from gate.report.reporter import Reporter
 from gate.settings import Settings
@@ -99,6 +100,7 @@ class GateRun:
                 job_id, state = self.submit(api)
             final = self.wait(api, job_id, start, state)
             self.conclude(final)
+            explain_planning_job(api, final, self.record)
         finally:
             self.record.requests = self.session.requests_sent
             if self.waiter is not None:

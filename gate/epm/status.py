@@ -48,8 +48,9 @@ _JOB_STATUS_AGREES = {
     "UNKNOWN": {UNKNOWN},
 }
 
-# A status 0 job finished with warnings when jobStatus says WARNING or the readable
-# status reports warnings or errors, as Planning's "Completed with Errors" does.
+# A status 0 job finished with warnings when jobStatus is WARNING (Data Integration) or
+# the readable status reports warnings or errors, as Planning's descriptiveStatus
+# "Completed with Errors" does. Planning responses carry no jobStatus at all.
 _WARNING_TEXT = re.compile(r"warning|with errors", re.IGNORECASE)
 
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
@@ -88,6 +89,23 @@ class JobState:
         """Tell whether a status 0 job reports warnings or rejected rows."""
         texts = (self.job_status or "", self.descriptive_status or "")
         return self.status == SUCCESS and any(_WARNING_TEXT.search(text) for text in texts)
+
+    def link(self, rel: str) -> str | None:
+        """Return the ``href`` of the first link with this ``rel``, or None.
+
+        Oracle's samples send odd ``links`` values (``[0]``, missing keys), so anything
+        that is not a list of objects with string ``rel`` and ``href`` is ignored.
+        """
+        links = self.raw.get("links")
+        if not isinstance(links, list):
+            return None
+        for entry in links:
+            if not isinstance(entry, dict):
+                continue
+            href = entry.get("href")
+            if entry.get("rel") == rel and isinstance(href, str) and href.strip():
+                return href.strip()
+        return None
 
     def disagreement(self) -> str | None:
         """Return a warning when ``jobStatus`` names a different state than ``status``."""
@@ -144,7 +162,9 @@ def _text(value: object) -> str | None:
 def parse_job(body: object) -> JobState:
     """Parse a job object leniently; raise MalformedJobError unless it has a numeric status.
 
-    Unknown keys are kept in ``raw``; ``jobId`` may also be spelled ``jobID`` (Planning).
+    Unknown keys are kept in ``raw``. The two job APIs differ only in spelling here:
+    Planning's reference table names the id ``jobID`` while its samples send ``jobId``,
+    and Planning sends no ``jobStatus``, ``logFileName`` or ``outputFileName``.
     """
     if not isinstance(body, dict):
         raise MalformedJobError(f"expected a JSON object, got {type(body).__name__}")

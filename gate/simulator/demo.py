@@ -10,6 +10,7 @@ import sys
 import threading
 from types import FrameType
 
+from gate.simulator.planning_scripts import builtin_planning_scripts
 from gate.simulator.scenarios import builtin_scenarios
 from gate.simulator.server import Simulator, SimulatorServer
 
@@ -71,7 +72,9 @@ def run_simulator(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="epm-gate simulate",
         description="Serve the EPM simulator. A job named after a scenario plays it "
-        f"({', '.join(sorted(builtin_scenarios()))}); any other job succeeds.",
+        f"({', '.join(sorted(builtin_scenarios()))}); any other job succeeds. The "
+        "Planning jobs API serves application Vision; there any other job plays its job "
+        f"type ({', '.join(sorted(builtin_planning_scripts()))}; others run as RULES).",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"

@@ -1,4 +1,4 @@
-"""A stand-in for Oracle EPM Cloud: the Data Integration jobs API over real HTTP.
+"""A stand-in for Oracle EPM Cloud: the Data Integration and Planning jobs APIs over real HTTP.
 
 Built on the standard library only, so it stays an independent stand-in for Oracle: it
 imports nothing from the gate.
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gate.simulator.scenarios import (
@@ -26,6 +26,9 @@ from gate.simulator.scenarios import (
     Step,
     builtin_scenarios,
 )
+
+if TYPE_CHECKING:
+    from gate.simulator.planning import PlanningApi
 
 Handler = Callable[["Exchange", "re.Match[str]"], None]
 
@@ -100,6 +103,10 @@ class Simulator:
         self.add_route("POST", r"/aif/rest/(?P<version>[^/]+)/jobs", _submit)
         self.add_route("GET", r"/aif/rest/(?P<version>[^/]+)/jobs/(?P<job_id>[^/]+)", _status)
         self.add_route("GET", r"/aif/rest/?", _versions)
+        # Imported here because the Planning module builds on this one's classes.
+        from gate.simulator.planning import PlanningApi
+
+        self.planning: PlanningApi = PlanningApi(self)
 
     def add_route(self, method: str, pattern: str, handler: Handler) -> None:
         """Serve ``method`` on paths that fully match ``pattern`` with ``handler``."""
