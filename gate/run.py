@@ -110,10 +110,10 @@ class GateRun:
             self.session.close()
 
     def submit(self, api: JobApi) -> tuple[int, JobState | None]:
-        """Send the submit, again only after a 429; return the job id and the answer.
+        """Send the submit, again only after a 429; return the job id and the response.
 
         The first submit of a run that finds a job in its re-run state file attaches to
-        that job instead (unless EPM_RESUBMIT=always) and returns no answer.
+        that job instead (unless EPM_RESUBMIT=always) and returns no response.
         """
         body = request_body(self.settings)
         rerun = RerunState.for_submit(

@@ -5,7 +5,7 @@ folder (``EPM_STATE_PATH``, by default ``.epm-gate/`` in the CI workspace). The 
 named by a SHA-256 hash of everything that makes two gate runs "the same": the CI run,
 the CI job and step, the EPM environment, the job API, the application and the request
 body. A later attempt with the same inputs finds the file and attaches to that job
-instead of loading the data a second time; any other gate, such as a different step,
+instead of loading the data a second time. Any other gate, such as a different step,
 matrix leg or request, computes another name and never reads the file.
 
 The CI run is what ties attempts together, so outside a CI run (no run id in the
@@ -51,7 +51,7 @@ WORKSPACE_VARIABLES = ("GITHUB_WORKSPACE", "CI_PROJECT_DIR", "WORKSPACE")
 
 @dataclass(frozen=True)
 class JobTarget:
-    """Where a job is submitted: the settings that, with the body, identify a submit."""
+    """The submit target: the settings that, together with the request body, identify a submit."""
 
     url: str
     api: str
@@ -90,9 +90,9 @@ def state_key(env: Mapping[str, str], target: JobTarget, body: dict[str, Any]) -
 class RerunState:
     """The state file of one gate: read once before the first submit, written after each.
 
-    Problems with the file are never fatal: a file that cannot be read or parsed is
-    reported as a warning and the gate submits, and a file that cannot be written is
-    reported as a warning and the run goes on without re-run protection.
+    Problems with the file are never fatal. A file that cannot be read or parsed causes
+    a warning, and the gate submits. A file that cannot be written causes a warning,
+    and the run goes on without re-run protection.
     """
 
     def __init__(

@@ -1,9 +1,9 @@
 """A CI run cancelled while the job runs: SIGINT and SIGTERM reach the running gate.
 
 The gate must stop within the runners' grace period (5 s on Jenkins, about 10 s on
-GitLab, 7.5 s on GitHub), write every report with outcome ``interrupted``, say that the
-job was left running (Data Integration has no REST cancel), send nothing that could
-cancel it, and exit 128 plus the signal number.
+GitLab, 7.5 s on GitHub) and write every report with outcome ``interrupted``. It says
+that the job was left running, because Data Integration has no REST cancel, sends
+nothing that could cancel it, and exits 128 plus the signal number.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ SIGNALS = [(signal.SIGTERM, 143), (signal.SIGINT, 130)]
 
 
 def running_for_ever(held: float = 0.0) -> Scenario:
-    """Return a job that answers status -1 to every request, each answer held ``held`` s."""
+    """Return a job that returns status -1 to every request, each response held ``held`` s."""
     return Scenario(
         "running", submit=[job(-1)], polls=[Step(status=-1, delay=held)] if held else [job(-1)]
     )
@@ -154,8 +154,8 @@ def test_second_signal_during_cleanup_keeps_code(
     reopen = threading.Event()
 
     def read_fifo() -> None:
-        # The first writer is the job id output after the submit, the second the final
-        # outputs during clean-up; the test decides when the second may proceed.
+        # The first writer is the job id output after the submit. The second writes the
+        # final outputs during clean-up, and the test decides when it may proceed.
         for session in range(2):
             if session:
                 reopen.wait(timeout=10)

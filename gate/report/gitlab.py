@@ -1,10 +1,10 @@
 """GitLab CI: the ``artifacts:reports:dotenv`` file that passes the verdict to later jobs.
 
 GitLab reads ``NAME=value`` lines with no quoting, comments, blank lines or multi-line
-values, rejects the whole upload (HTTP 400) above 5 KB or above its variable count
-(20 by default on self-managed instances), and shows the values to anyone who can view
-the pipeline. So the gate writes five short ``GATE_*`` scalars and never an ``EPM_*``
-name, which a later job running the gate would read as a setting.
+values. It rejects the whole upload (HTTP 400) above 5 KB or above its variable count
+(20 by default on self-managed instances), and it shows the values to anyone who can
+view the pipeline. So the gate writes five short ``GATE_*`` scalars and never an
+``EPM_*`` name, because a later job running the gate would read that as a setting.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from gate.report.redact import Redactor, strip_controls
 from gate.report.summary import write_atomic
 
 DOTENV_LIMIT_BYTES = 5 * 1024
-# Longest value written: far below the file limit even with every name present.
+# Maximum length of one value, so the file stays far below the limit with every name present.
 VALUE_LIMIT = 200
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

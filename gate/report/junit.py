@@ -1,9 +1,9 @@
 """The JUnit XML report: one test case per gated job, in the subset every CI reads.
 
 GitLab (``artifacts:reports:junit``), the Jenkins ``junit`` step and GitHub reporters
-such as dorny/test-reporter read the same few elements: a ``testsuites`` root, one
-``testsuite``, ``testcase`` elements with ``classname``, ``name`` and ``time``, a
-``failure`` or ``error`` child and a ``system-out`` inside the test case. ElementTree
+such as dorny/test-reporter read the same few elements. These are a ``testsuites``
+root, one ``testsuite``, and ``testcase`` elements with ``classname``, ``name`` and
+``time``, each with a ``failure`` or ``error`` child and a ``system-out``. ElementTree
 escapes markup but not the characters XML 1.0 forbids, so those are removed first.
 """
 
