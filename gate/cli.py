@@ -113,6 +113,9 @@ def run_gate(args: list[str], env: Mapping[str, str]) -> int:
     setup_logging(redactor, debug=env.get("RUNNER_DEBUG") == "1")
     record = RunRecord()
     reporter.targets.summary_path = Path(env.get("EPM_SUMMARY_PATH") or "epm-gate-summary.json")
+    # Read before the settings too, so that invalid settings still reach these reports.
+    reporter.targets.junit_path = _optional_path(env.get("EPM_JUNIT_PATH"))
+    reporter.targets.dotenv_path = _optional_path(env.get("EPM_DOTENV_PATH"))
     previous = _install_signal_handlers()
     try:
         _run(args, env, record, reporter)
@@ -163,6 +166,10 @@ def _run(args: list[str], env: Mapping[str, str], record: RunRecord, reporter: R
     GateRun(settings, record, reporter).execute()
 
 
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
 def _register_environment_secrets(env: Mapping[str, str], redactor: Redactor) -> None:
     for name in SECRET_VARIABLES:
         redactor.add(env.get(name))
@@ -205,10 +212,11 @@ def _with_job_context(exc: GateError, record: RunRecord) -> str:
 
 def _interrupted_message(exc: Interrupted, record: RunRecord) -> str:
     if record.job_id is not None:
+        rerun = "; a re-run of this CI job attaches to it" if record.state_file else ""
         return (
             f"{exc.message}: job {record.job_id} left running in EPM; no REST cancel exists "
-            f"for Data Integration jobs. Attach to it with EPM_JOB_ID={record.job_id}, or "
-            "cancel it from the Process Details page"
+            f"for Data Integration jobs. Attach to it with EPM_JOB_ID={record.job_id}{rerun}, "
+            "or cancel it from the Process Details page"
         )
     if record.request is not None:
         return (

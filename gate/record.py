@@ -45,6 +45,9 @@ class RunRecord:
     job_name: str | None = None
     job_type: str | None = None
     attached: bool = False
+    # True when a re-run attached to the job its state file named, instead of submitting.
+    resumed: bool = False
+    state_file: str | None = None
     request: dict[str, Any] | None = None
     job: dict[str, Any] | None = None
     status: int | None = None

@@ -19,6 +19,7 @@ from gate.planning_failure import explain_planning_job
 from gate.record import RunRecord, iso
 from gate.report.reporter import Reporter
 from gate.settings import Settings
+from gate.state import RerunState
 from gate.wait import Clock, DeadlineReached, SystemClock, Waiter, WaitLimits
 
 log = logging.getLogger("gate")
@@ -97,8 +98,11 @@ class GateRun:
                 self.record.attached = True
                 log.info("attaching to job %s at %s", job_id, settings.url)
             else:
-                job_id, state = self.submit(api)
-            final = self.wait(api, job_id, start, state)
+                title = f"Submitting {settings.effective_job_type} {settings.job_name}"
+                with self.reporter.sections.section(title, "epm_submit"):
+                    job_id, state = self.submit(api)
+            with self.reporter.sections.section(f"Waiting for job {job_id}", f"epm_poll_{job_id}"):
+                final = self.wait(api, job_id, start, state)
             self.conclude(final)
             explain_planning_job(api, final, self.record)
         finally:
@@ -107,9 +111,25 @@ class GateRun:
                 self.record.polls = self.waiter.polls
             self.session.close()
 
-    def submit(self, api: JobApi) -> tuple[int, JobState]:
-        """Send the submit, again only after a 429; return the job id and the answer."""
+    def submit(self, api: JobApi) -> tuple[int, JobState | None]:
+        """Send the submit, again only after a 429; return the job id and the response.
+
+        The first submit of a run that finds a job in its re-run state file attaches to
+        that job instead (unless EPM_RESUBMIT=always) and returns no response.
+        """
         body = request_body(self.settings)
+        rerun = RerunState.for_submit(
+            self.settings,
+            self.reporter.env,
+            body,
+            scrub=self.reporter.redactor.scrub,
+            warn=self._warn,
+        )
+        recorded = None
+        if self.record.job_id is None and self.settings.resubmit != "always":
+            recorded = rerun.recorded_job()
+        if recorded is not None:
+            return self._resume(recorded, rerun), None
         self.record.request = body
         log.info(
             "submitting %s %s to %s", body.get("jobType"), body.get("jobName"), self.settings.url
@@ -122,10 +142,29 @@ class GateRun:
                 "have been created; check Process Details in EPM before running again"
             )
         self.record.job_id = state.job_id
+        if rerun.record_job(state.job_id, body):
+            self.record.state_file = str(rerun.path)
         self.reporter.job_started(self.record)
         log.info("job %s submitted", state.job_id)
         self.observe(state)
         return state.job_id, state
+
+    def _resume(self, job_id: int, rerun: RerunState) -> int:
+        self.record.job_id = job_id
+        self.record.attached = self.record.resumed = True
+        self.record.state_file = str(rerun.path)
+        log.info(
+            "attaching to job %s, submitted by an earlier attempt of this CI job (state file "
+            "%s); set EPM_RESUBMIT=always to submit a new job instead",
+            job_id,
+            rerun.path,
+        )
+        self.reporter.job_started(self.record)
+        return job_id
+
+    def _warn(self, message: str) -> None:
+        self.record.warnings.append(message)
+        self.reporter.warn(message)
 
     def _submit_through_throttling(self, api: JobApi, body: dict[str, Any]) -> JobState:
         started = self.clock.monotonic()

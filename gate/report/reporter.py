@@ -9,9 +9,10 @@ from pathlib import Path
 
 from gate.outcome import Outcome
 from gate.record import RunRecord
-from gate.report import github
+from gate.report import github, gitlab, junit
 from gate.report.platform import detect_platform, run_url
 from gate.report.redact import Redactor
+from gate.report.sections import Sections
 from gate.report.summary import build_summary, write_summary
 
 log = logging.getLogger("gate")
@@ -37,6 +38,7 @@ class Reporter:
         self.platform = platform or detect_platform(env, env.get("EPM_CI") or None)
         self.targets = ReportTargets()
         self.annotated_warnings = 0
+        self.sections = Sections(lambda: self.platform, redactor.line)
         if self.platform == "github":
             redactor.on_new = github.add_mask
 
@@ -96,12 +98,28 @@ class Reporter:
                 "GitHub step outputs",
                 lambda: github.append_outputs(self._github_output_path(), outputs),
             )
+        self._write_reports(record)
         step_summary = self.env.get("GITHUB_STEP_SUMMARY")
         if step_summary and self.platform == "github":
             text = github.step_summary(record, self.redactor, self.targets.summary_path)
             self._safely("the GitHub step summary", lambda: _append(Path(step_summary), text))
         self._print_verdict(record)
         return record.exit_code
+
+    def _write_reports(self, record: RunRecord) -> None:
+        """Write the JUnit and GitLab dotenv reports that the settings ask for."""
+        junit_path, dotenv_path = self.targets.junit_path, self.targets.dotenv_path
+        if junit_path is not None:
+            summary_path = self.targets.summary_path
+            self._safely(
+                "the JUnit report",
+                lambda: junit.write_junit(junit_path, record, self.redactor, summary_path),
+            )
+        if dotenv_path is not None:
+            self._safely(
+                "the dotenv report",
+                lambda: gitlab.write_dotenv(dotenv_path, record, self.redactor),
+            )
 
     def _print_verdict(self, record: RunRecord) -> None:
         assert record.outcome is not None

@@ -51,6 +51,9 @@ def build_summary(record: RunRecord, redactor: Redactor, summary_path: Path) -> 
         "jobName": record.job_name,
         "jobType": record.job_type,
         "attached": record.attached,
+        "state": (
+            {"path": record.state_file, "resumed": record.resumed} if record.state_file else None
+        ),
         "summaryPath": str(summary_path),
     }
     scrubbed: dict[str, Any] = redactor.scrub_data(document)
