@@ -6,6 +6,7 @@ import logging
 import random
 from typing import Any
 
+from gate.collect import Collector
 from gate.durations import format_duration
 from gate.epm.auth import Authenticator, BasicAuth, BearerAuth, SecretSink
 from gate.epm.jobs import IntegrationJobs, JobApi, Throttled
@@ -17,6 +18,7 @@ from gate.errors import InfraError, SubmitUnknownError, TransientError
 from gate.outcome import Outcome
 from gate.record import RunRecord, iso
 from gate.report.reporter import Reporter
+from gate.resubmit import Resubmitter
 from gate.settings import Settings
 from gate.wait import Clock, DeadlineReached, SystemClock, Waiter, WaitLimits
 
@@ -91,18 +93,26 @@ class GateRun:
             start = self.clock.monotonic()
             if settings.attaching:
                 assert settings.job_id is not None
-                job_id, state = int(settings.job_id), None
+                job_id = int(settings.job_id)
                 self.record.job_id = job_id
                 self.record.attached = True
                 log.info("attaching to job %s at %s", job_id, settings.url)
+                self.finish_job(self.wait(api, job_id, start, None))
             else:
-                job_id, state = self.submit(api)
-            final = self.wait(api, job_id, start, state)
-            self.conclude(final)
+                resubmitter = Resubmitter(
+                    settings,
+                    self.record,
+                    clock=self.clock,
+                    deadline=start + self.limits.timeout,
+                    rng=self.rng,
+                )
+                resubmitter.run(
+                    lambda: self.submit(api),
+                    lambda job_id, state: self.wait(api, job_id, start, state),
+                    self.finish_job,
+                )
         finally:
             self.record.requests = self.session.requests_sent
-            if self.waiter is not None:
-                self.record.polls = self.waiter.polls
             self.session.close()
 
     def submit(self, api: JobApi) -> tuple[int, JobState]:
@@ -167,6 +177,8 @@ class GateRun:
             return waiter.wait(job_id, start, state)
         except DeadlineReached as exc:
             raise GateTimeout(self.timeout_message(job_id, exc)) from exc
+        finally:
+            self.record.polls += waiter.polls
 
     def observe(self, state: JobState) -> None:
         """Record one job answer; log it when the job's state changed."""
@@ -199,6 +211,20 @@ class GateRun:
         outcome = state.outcome(self.settings.warning_policy)
         assert outcome is not None
         self.record.finish(outcome, verdict_message(state, outcome, self.record))
+
+    def finish_job(self, state: JobState) -> None:
+        """Set the verdict of a terminal job, then collect its files and diagnose it."""
+        self.conclude(state)
+        assert self.session is not None
+        collector = Collector(
+            self.settings,
+            self.record,
+            self.session,
+            warn=lambda message: self.reporter.warn(message, annotate=True),
+            sleep=self.clock.sleep,
+            rng=self.rng,
+        )
+        collector.collect(state)
 
     def timeout_message(self, job_id: int, exc: DeadlineReached) -> str:
         """Explain a passed deadline, with when EPM last answered and how to attach."""
