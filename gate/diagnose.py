@@ -197,7 +197,9 @@ def diagnose(
     texts = [text for text in status_texts if text]
     scan = scan_log(log_lines)
     if not scan.excerpt:
-        scan = scan_log(line for text in texts for line in text.splitlines())
+        # Single words such as jobStatus FAILED add nothing to an excerpt.
+        sentences = [text for text in texts if len(text.split()) > 1]
+        scan = scan_log(line for text in sentences for line in text.splitlines())
     evidence = texts + scan.errors
     found = categorise(evidence) if outcome in _DIAGNOSED else None
     if found is None:
