@@ -25,14 +25,26 @@ log = logging.getLogger("gate")
 # Longest log line read at once; the rest of a longer line is skipped, so that a log
 # without line breaks cannot fill memory.
 MAX_READ_LINE_BYTES = 64 * 1024
+# Most bytes of a log read for diagnosis and child jobs: the end of a longer log, where
+# the failure that ended the job is written. Reading 64 MiB takes a few seconds.
+MAX_SCAN_BYTES = 64 * 1024 * 1024
 
 
-def read_log_lines(path: Path | None) -> Iterator[str]:
-    """Yield the lines of a downloaded log as text, each at most MAX_READ_LINE_BYTES long."""
+def read_log_lines(path: Path | None, max_bytes: int = MAX_SCAN_BYTES) -> Iterator[str]:
+    """Yield the lines of a downloaded log as text, each at most MAX_READ_LINE_BYTES long.
+
+    Of a log longer than ``max_bytes`` only its last ``max_bytes`` are read.
+    """
     if path is None:
         return
     try:
         with path.open("rb") as stream:
+            size = path.stat().st_size
+            if size > max_bytes:
+                # NOTE: errors written only before the last max_bytes of a log are not seen.
+                log.info("the job log has %d bytes; diagnosis reads its last %d", size, max_bytes)
+                stream.seek(size - max_bytes)
+                _skip_rest_of_line(stream)
             while True:
                 line = stream.readline(MAX_READ_LINE_BYTES)
                 if not line:

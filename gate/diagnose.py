@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -91,6 +92,9 @@ _ERROR_LINE = re.compile(
     r"\b(error|fatal|severe|exception|failed|failure|rejected|kick[ -]?outs?)\b", re.IGNORECASE
 )
 _WARNING_LINE = re.compile(r"\bwarn(ing)?s?\b", re.IGNORECASE)
+# A quick filter on the lower-cased line, true for every line either pattern matches;
+# matching lower-case text without IGNORECASE is several times faster on long logs.
+_NOTABLE_WORDS = re.compile("error|fatal|severe|exception|fail|reject|kick|warn")
 _REJECTED = re.compile(
     r"(?:rows?|records?)\s+(?:were\s+)?rejected\s*[:=]?\s*(\d[\d,]*)"
     r"|rejected\s+(?:rows?|records?)\s*[:=]?\s*(\d[\d,]*)"
@@ -108,34 +112,38 @@ class LogScan:
 
 
 class _Window:
-    """Collects lines that match a pattern, with CONTEXT_LINES lines around each."""
+    """Collects the lines that match a pattern, with CONTEXT_LINES lines around each."""
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         self.kept: list[str] = []
         self.hits: list[str] = []
-        self.before: list[str] = []
         self.after = 0
+        self.last_kept = -1
 
     @property
     def full(self) -> bool:
         return len(self.kept) >= MAX_EXCERPT_LINES
 
-    def feed(self, line: str) -> None:
+    def feed(self, index: int, line: str, recent: deque[tuple[int, str]]) -> None:
+        """Take line ``index``; ``recent`` holds the lines just before it."""
         if self.full:
             return
         if self.pattern.search(line):
-            self.kept.extend(self.before)
-            self.before = []
-            self.kept.append(line)
-            self.hits.append(line)
+            self.kept.extend(_clip(text) for number, text in recent if number > self.last_kept)
+            self.kept.append(_clip(line))
+            self.hits.append(_clip(line))
             self.after = CONTEXT_LINES
+            self.last_kept = index
         elif self.after:
-            self.kept.append(line)
+            self.kept.append(_clip(line))
             self.after -= 1
-        else:
-            self.before = [*self.before, line][-CONTEXT_LINES:]
+            self.last_kept = index
         del self.kept[MAX_EXCERPT_LINES:]
+
+
+def _clip(line: str) -> str:
+    return line.rstrip("\r\n")[:MAX_LINE_CHARS]
 
 
 def scan_log(lines: Iterable[str]) -> LogScan:
@@ -146,12 +154,15 @@ def scan_log(lines: Iterable[str]) -> LogScan:
     """
     errors = _Window(_ERROR_LINE)
     warnings = _Window(_WARNING_LINE)
-    for raw in lines:
-        line = raw.rstrip("\r\n")[:MAX_LINE_CHARS]
-        errors.feed(line)
-        warnings.feed(line)
-        if errors.full:
-            break
+    recent: deque[tuple[int, str]] = deque(maxlen=CONTEXT_LINES)
+    for index, line in enumerate(lines):
+        # Most lines of a long log are neither errors, warnings nor context: skip them fast.
+        if errors.after or warnings.after or _NOTABLE_WORDS.search(line.lower()):
+            errors.feed(index, line, recent)
+            warnings.feed(index, line, recent)
+            if errors.full:
+                break
+        recent.append((index, line))
     chosen = errors if errors.hits else warnings
     return LogScan(excerpt=chosen.kept, errors=chosen.hits)
 

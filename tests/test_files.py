@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from gate.collect import MAX_READ_LINE_BYTES, read_log_lines
 from gate.epm.files import MAX_NAME_BYTES, download_path, encode_path, local_name, normalise_path
 
 
@@ -66,3 +69,29 @@ def test_local_name_bounds_length_and_keeps_suffix() -> None:
     assert len(name.encode()) <= MAX_NAME_BYTES
     assert name.endswith(".log")
     assert "/" not in name
+
+
+def test_log_lines_skip_overlong_rest(tmp_path: Path) -> None:
+    log = tmp_path / "x.log"
+    log.write_bytes(b"first\n" + b"y" * (MAX_READ_LINE_BYTES * 3) + b"\nlast\n")
+    lines = list(read_log_lines(log))
+
+    assert lines[0] == "first\n"
+    assert len(lines[1]) == MAX_READ_LINE_BYTES
+    assert lines[2] == "last\n"
+    assert len(lines) == 3
+
+
+def test_log_lines_read_only_the_tail(tmp_path: Path) -> None:
+    log = tmp_path / "x.log"
+    log.write_bytes(b"".join(b"line %d\n" % index for index in range(1000)))
+    lines = list(read_log_lines(log, max_bytes=100))
+
+    assert lines[-1] == "line 999\n"
+    assert "line 0\n" not in lines
+    assert all(line.startswith("line ") for line in lines)
+
+
+def test_log_lines_of_missing_file(tmp_path: Path) -> None:
+    assert list(read_log_lines(tmp_path / "absent.log")) == []
+    assert list(read_log_lines(None)) == []
