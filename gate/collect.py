@@ -22,11 +22,12 @@ from gate.settings import Settings
 
 log = logging.getLogger("gate")
 
-# Longest log line read at once; the rest of a longer line is skipped, so that a log
+# Maximum log line length read at once; the rest of a longer line is skipped, so that a log
 # without line breaks cannot fill memory.
 MAX_READ_LINE_BYTES = 64 * 1024
-# Most bytes of a log read for diagnosis and child jobs: the end of a longer log, where
-# the failure that ended the job is written. Reading 64 MiB takes a few seconds.
+# Maximum bytes of a log read for diagnosis and child jobs. Of a longer log the end is
+# read, where the failure that ended the job is written (64 MiB took about 1 s to scan
+# in benchmarks/download_memory.py --status 1).
 MAX_SCAN_BYTES = 64 * 1024 * 1024
 
 
@@ -123,9 +124,9 @@ class Collector:
                 self.record.warnings.append(result.warning)
                 self.warn(result.warning)
                 continue
-            shown = self.settings.download_dir / name
-            self.record.files[kind] = str(shown)
-            log.info("%s file %s saved as %s (%d bytes)", kind, remote, shown, result.size)
+            saved_as = self.settings.download_dir / name
+            self.record.files[kind] = str(saved_as)
+            log.info("%s file %s saved as %s (%d bytes)", kind, remote, saved_as, result.size)
             if kind == "log":
                 log_path = result.local
         return log_path

@@ -15,7 +15,7 @@ from gate.record import Failure
 CONTEXT_LINES = 2
 MAX_EXCERPT_LINES = 40
 MAX_LINE_CHARS = 400
-# Longest piece of EPM text quoted in the one-line reason.
+# Maximum length of the EPM text quoted in the one-line reason.
 MAX_EVIDENCE_CHARS = 200
 
 
@@ -92,8 +92,8 @@ _ERROR_LINE = re.compile(
     r"\b(error|fatal|severe|exception|failed|failure|rejected|kick[ -]?outs?)\b", re.IGNORECASE
 )
 _WARNING_LINE = re.compile(r"\bwarn(ing)?s?\b", re.IGNORECASE)
-# A quick filter on the lower-cased line, true for every line either pattern matches;
-# matching lower-case text without IGNORECASE is several times faster on long logs.
+# A quick filter on the lower-cased line that matches every line either pattern matches.
+# Matching lower-case text without IGNORECASE is several times faster on long logs.
 _NOTABLE_WORDS = re.compile("error|fatal|severe|exception|fail|reject|kick|warn")
 _REJECTED = re.compile(
     r"(?:rows?|records?)\s+(?:were\s+)?rejected\s*[:=]?\s*(\d[\d,]*)"
@@ -105,7 +105,7 @@ _REJECTED = re.compile(
 
 @dataclass
 class LogScan:
-    """What a scan of a log keeps: the excerpt, and the error lines that categorise it."""
+    """The result of scanning a log: the excerpt, and the error lines that categorise it."""
 
     excerpt: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -126,7 +126,7 @@ class _Window:
         return len(self.kept) >= MAX_EXCERPT_LINES
 
     def feed(self, index: int, line: str, recent: deque[tuple[int, str]]) -> None:
-        """Take line ``index``; ``recent`` holds the lines just before it."""
+        """Take line ``index``; ``recent`` contains the lines just before it."""
         if self.full:
             return
         if self.pattern.search(line):

@@ -2,7 +2,7 @@
 
 Only a submitted job that EPM ended with status 1 (Error) is submitted again. An
 attached job, a rejected submit (status 4, HTTP 400 or 404) and a run whose outcome is
-unknown (a lost submit answer, an unrecognised status, a job still running at
+unknown (a lost submit response, an unrecognised status, a job still running at
 EPM_TIMEOUT) never are, because a second submit could load the same data twice.
 """
 

@@ -101,6 +101,8 @@ def test_integration_jobs_list_no_children(serve: Serve, gate: Gate) -> None:
     [
         ("Member job LOAD_AP (4601) submitted", [{"name": "LOAD_AP", "jobId": 4601}]),
         ("child job id: 4700", [{"jobId": 4700}]),
+        ("Stage 1: LOAD_AP (4501) completed", [{"name": "LOAD_AP", "jobId": 4501}]),
+        ("INFO job LOAD_GL, job id 4602", [{"name": "LOAD_GL", "jobId": 4602}]),
         ("Job finished", []),
         ("", []),
     ],

@@ -23,14 +23,14 @@ log = logging.getLogger("gate")
 # The Migration (interop) REST API serves every file of the environment's inbox and outbox.
 INTEROP_FILES = "/interop/rest/11.1.2.3.600/applicationsnapshots"
 
-# Bytes read from the socket and written to disk at a time; memory stays at about this
-# much whatever the file size (EPM serves up to 1 GB per request).
+# Bytes read from the socket and written to disk at a time. Memory use stays near this
+# size whatever the file size, and EPM serves up to 1 GB per request.
 CHUNK_BYTES = 1024 * 1024
-# Longest error body read into memory; an error answer is never the file.
+# Maximum error body read into memory, because an error response is never the file.
 ERROR_BODY_BYTES = 64 * 1024
 # Tries per file, the first included; 429, 5xx and transport errors are retried.
 DOWNLOAD_TRIES = 4
-# Longest local file name in UTF-8 bytes; common file systems allow 255.
+# Maximum local file name length in UTF-8 bytes; common file systems allow 255.
 MAX_NAME_BYTES = 200
 
 # Characters that Windows forbids in file names, and control characters.
@@ -102,7 +102,7 @@ class Download:
 
 
 class DownloadFailed(Exception):
-    """A download answer that is not the file; ``transient`` failures are tried again."""
+    """A download response that is not the file; ``transient`` failures are tried again."""
 
     def __init__(self, reason: str, *, transient: bool, retry_after: float | None = None) -> None:
         super().__init__(reason)
@@ -202,7 +202,7 @@ class FileDownloader:
         except requests.exceptions.RequestException as exc:
             Path(temporary).unlink(missing_ok=True)
             raise DownloadFailed(
-                f"the answer broke off after {size} bytes", transient=True
+                f"the response was cut off after {size} bytes", transient=True
             ) from exc
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -211,7 +211,7 @@ class FileDownloader:
 
 
 def _check_answer(response: requests.Response) -> None:
-    """Raise DownloadFailed unless the answer is the file itself."""
+    """Raise DownloadFailed unless the response is the file itself."""
     code = response.status_code
     content_type = response.headers.get("content-type", "").lower()
     if code == 200 and "json" not in content_type and "html" not in content_type:
@@ -222,10 +222,12 @@ def _check_answer(response: requests.Response) -> None:
         return
     details = f": {answer.details}" if answer.details else ""
     if code == 200 and answer.is_sign_in_page:
-        raise DownloadFailed("EPM answered with an HTML sign-in page", transient=False)
+        raise DownloadFailed(
+            "EPM returned an HTML sign-in page instead of the file", transient=False
+        )
     if code == 200:
         raise DownloadFailed(
-            f"EPM answered with an error instead of the file{details}", transient=False
+            f"EPM returned a JSON error instead of the file{details}", transient=False
         )
     if code == 404:
         raise DownloadFailed(f"HTTP 404{details}", transient=False)
@@ -242,7 +244,7 @@ def _check_answer(response: requests.Response) -> None:
 
 
 def _small_answer(response: requests.Response) -> Answer:
-    """Read at most ERROR_BODY_BYTES of an answer that is not the file."""
+    """Read at most ERROR_BODY_BYTES of a response that is not the file."""
     body = b""
     try:
         for chunk in response.iter_content(ERROR_BODY_BYTES):

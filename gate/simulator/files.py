@@ -2,7 +2,7 @@
 
 ``GET /interop/rest/11.1.2.3.600/applicationsnapshots/{path}/contents`` finds a file only
 when the whole path is encoded as one segment (``outbox%2Flogs%2FX.log``); any other
-spelling answers 404 ``{"status": 8, "details": "file not found"}``, as EPM does.
+spelling returns 404 ``{"status": 8, "details": "file not found"}``, as EPM does.
 
 A file comes from ``FileStore.put`` or ``put_generated``, or else from a job whose
 ``logFileName`` or ``outputFileName`` names the path: its log text is chosen by the
@@ -96,11 +96,11 @@ class FileStore:
         self.files[path] = generated
 
     def purge(self, path: str) -> None:
-        """Answer 404 for ``path`` from now on, as EPM does once it purged an old log."""
+        """Return 404 for ``path`` from now on, as EPM does once it purged an old log."""
         self.purged.add(path)
 
     def script(self, path: str, *steps: Step) -> None:
-        """Answer the next downloads of ``path`` with these steps, then serve the file."""
+        """Respond to the next downloads of ``path`` with these steps, then serve the file."""
         self.scripts.setdefault(path, []).extend(steps)
 
     def _download(self, exchange: Exchange, match: re.Match[str]) -> None:
