@@ -8,6 +8,7 @@ from pydantic import SecretStr
 
 from gate.epm.payloads import missing_fields
 from gate.errors import UsageError
+from gate.resubmit import resubmit_problems
 from gate.settings import INTEGRATION_JOB_TYPES, SECRET_FIELDS, Settings, env_name, is_loopback_host
 
 
@@ -47,6 +48,7 @@ def check_settings(settings: Settings) -> list[str]:
     problems += _check_credentials(settings)
     problems += _check_job(settings)
     problems += _check_timing(settings)
+    problems += resubmit_problems(settings)
     if settings.max_resubmits and not settings.resubmit_on:
         problems.append(
             "EPM_RESUBMIT_ON: missing; EPM_MAX_RESUBMITS needs the categories to resubmit"

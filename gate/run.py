@@ -6,6 +6,7 @@ import logging
 import random
 from typing import Any
 
+from gate.collect import Collector
 from gate.durations import format_duration
 from gate.epm.auth import Authenticator, BasicAuth, BearerAuth, SecretSink
 from gate.epm.jobs import IntegrationJobs, JobApi, Throttled
@@ -18,6 +19,7 @@ from gate.outcome import Outcome
 from gate.planning_failure import explain_planning_job
 from gate.record import RunRecord, iso
 from gate.report.reporter import Reporter
+from gate.resubmit import Resubmitter
 from gate.settings import Settings
 from gate.state import RerunState
 from gate.wait import Clock, DeadlineReached, SystemClock, Waiter, WaitLimits
@@ -77,6 +79,7 @@ class GateRun:
         self.seen_disagreements: set[str] = set()
         self.session: EpmSession | None = None
         self.waiter: Waiter | None = None
+        self.api: JobApi | None = None
 
     def execute(self) -> None:
         """Run the gate; on return the record holds the verdict. GateError may escape."""
@@ -89,27 +92,44 @@ class GateRun:
             ca_bundle=settings.ca_bundle,
         )
         try:
-            api = make_api(settings, self.session)
+            self.api = api = make_api(settings, self.session)
             start = self.clock.monotonic()
             if settings.attaching:
                 assert settings.job_id is not None
-                job_id, state = int(settings.job_id), None
+                job_id = int(settings.job_id)
                 self.record.job_id = job_id
                 self.record.attached = True
                 log.info("attaching to job %s at %s", job_id, settings.url)
+                self.finish_job(self.wait_in_section(api, job_id, start, None))
             else:
-                title = f"Submitting {settings.effective_job_type} {settings.job_name}"
-                with self.reporter.sections.section(title, "epm_submit"):
-                    job_id, state = self.submit(api)
-            with self.reporter.sections.section(f"Waiting for job {job_id}", f"epm_poll_{job_id}"):
-                final = self.wait(api, job_id, start, state)
-            self.conclude(final)
-            explain_planning_job(api, final, self.record)
+                resubmitter = Resubmitter(
+                    settings,
+                    self.record,
+                    clock=self.clock,
+                    deadline=start + self.limits.timeout,
+                    rng=self.rng,
+                )
+                resubmitter.run(
+                    lambda: self.submit_in_section(api),
+                    lambda job_id, state: self.wait_in_section(api, job_id, start, state),
+                    self.finish_job,
+                )
         finally:
             self.record.requests = self.session.requests_sent
-            if self.waiter is not None:
-                self.record.polls = self.waiter.polls
             self.session.close()
+
+    def submit_in_section(self, api: JobApi) -> tuple[int, JobState | None]:
+        """Submit inside a folded log section of the CI platform."""
+        title = f"Submitting {self.settings.effective_job_type} {self.settings.job_name}"
+        with self.reporter.sections.section(title, "epm_submit"):
+            return self.submit(api)
+
+    def wait_in_section(
+        self, api: JobApi, job_id: int, start: float, state: JobState | None
+    ) -> JobState:
+        """Wait inside a folded log section of the CI platform."""
+        with self.reporter.sections.section(f"Waiting for job {job_id}", f"epm_poll_{job_id}"):
+            return self.wait(api, job_id, start, state)
 
     def submit(self, api: JobApi) -> tuple[int, JobState | None]:
         """Send the submit, again only after a 429; return the job id and the response.
@@ -208,6 +228,8 @@ class GateRun:
             return waiter.wait(job_id, start, state)
         except DeadlineReached as exc:
             raise GateTimeout(self.timeout_message(job_id, exc)) from exc
+        finally:
+            self.record.polls += waiter.polls
 
     def observe(self, state: JobState) -> None:
         """Record one job answer; log it when the job's state changed."""
@@ -240,6 +262,24 @@ class GateRun:
         outcome = state.outcome(self.settings.warning_policy)
         assert outcome is not None
         self.record.finish(outcome, verdict_message(state, outcome, self.record))
+
+    def finish_job(self, state: JobState) -> None:
+        """Set the verdict of a terminal job, then collect its files and diagnose it."""
+        self.conclude(state)
+        assert self.session is not None
+        assert self.api is not None
+        collector = Collector(
+            self.settings,
+            self.record,
+            self.session,
+            warn=lambda message: self.reporter.warn(message, annotate=True),
+            sleep=self.clock.sleep,
+            rng=self.rng,
+        )
+        title = f"Collecting the files of job {self.record.job_id}"
+        with self.reporter.sections.section(title, f"epm_collect_{self.record.job_id}"):
+            collector.collect(state)
+            explain_planning_job(self.api, state, self.record)
 
     def timeout_message(self, job_id: int, exc: DeadlineReached) -> str:
         """Explain a passed deadline, with when EPM last answered and how to attach."""

@@ -43,6 +43,8 @@ def test_github_groups(serve: Callable[..., SimulatorServer], tmp_path: Path) ->
         "endgroup::",
         "group::Waiting for job 4412",
         "endgroup::",
+        "group::Collecting the files of job 4412",
+        "endgroup::",
     ]
     # The verdict stays outside every group, where the reader sees it first.
     assert text.rindex("::endgroup::") < text.index("::notice")
@@ -57,8 +59,9 @@ def test_gitlab_sections(serve: Callable[..., SimulatorServer], tmp_path: Path) 
     assert [(name, title) for _, name, _, title in starts] == [
         (b"epm_submit", b"Submitting INTEGRATION GL_ACTUALS"),
         (b"epm_poll_4412", b"Waiting for job 4412"),
+        (b"epm_collect_4412", b"Collecting the files of job 4412"),
     ]
-    assert [name for _, name in ends] == [b"epm_submit", b"epm_poll_4412"]
+    assert [name for _, name in ends] == [b"epm_submit", b"epm_poll_4412", b"epm_collect_4412"]
     assert all(int(start[0]) <= int(end[0]) for start, end in zip(starts, ends, strict=True))
     assert b"::group::" not in stderr
 
@@ -71,6 +74,7 @@ def test_jenkins_headers(serve: Callable[..., SimulatorServer], tmp_path: Path) 
     assert re.findall(r"^==> .*$", text, re.MULTILINE) == [
         "==> Submitting INTEGRATION GL_ACTUALS",
         "==> Waiting for job 4412",
+        "==> Collecting the files of job 4412",
     ]
     assert "\x1b" not in text
     assert "::" not in text

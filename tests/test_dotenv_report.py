@@ -38,7 +38,7 @@ def assert_within_gitlab_limits(text: str) -> None:
     ("job_name", "expected"),
     [
         ("GL_ACTUALS", ["4412", "success", "0", "0", ""]),
-        ("error", ["4412", "failed", "1", "1", "unknown"]),
+        ("error", ["4412", "failed", "1", "1", "target_load"]),
         ("warning", ["4412", "warning", "7", "0", "mapping"]),
     ],
 )

@@ -93,6 +93,11 @@ def _fence(lines: list[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
+def _cause(record: RunRecord) -> str | None:
+    failure = record.failure
+    return failure.reason if failure and failure.reason != record.message else None
+
+
 def step_summary(record: RunRecord, redactor: Redactor, summary_path: Path) -> str:
     """Render the step summary: a status line, a table of job fields, the excerpt."""
     outcome = record.outcome.value if record.outcome else "unknown"
@@ -108,6 +113,9 @@ def step_summary(record: RunRecord, redactor: Redactor, summary_path: Path) -> s
         ("Details", job.get("details")),
         ("Process type", job.get("processType")),
         ("Executed by", job.get("executedBy")),
+        ("Failure category", record.failure_category),
+        ("Cause", _cause(record)),
+        ("Rejected records", record.failure.rejected_records if record.failure else None),
         ("Log file", record.files.get("log")),
         ("Output file", record.files.get("output")),
         ("Status requests", record.polls),

@@ -10,6 +10,7 @@ from pathlib import Path
 from gate.outcome import Outcome
 from gate.record import RunRecord
 from gate.report import github, gitlab, junit
+from gate.report.failure import print_excerpt, verdict_line
 from gate.report.platform import detect_platform, run_url
 from gate.report.redact import Redactor
 from gate.report.sections import Sections
@@ -123,7 +124,7 @@ class Reporter:
 
     def _print_verdict(self, record: RunRecord) -> None:
         assert record.outcome is not None
-        message = self.redactor.line(record.message)
+        message = self.redactor.line(verdict_line(record))
         if self.platform == "github":
             kind = "notice" if record.outcome is Outcome.SUCCESS else "error"
             github.command(kind, message, title=github.ANNOTATION_TITLE)
@@ -131,6 +132,7 @@ class Reporter:
             log.info("%s", message)
         else:
             log.error("%s", message)
+        print_excerpt(record, self.redactor, self.platform)
         log.info(
             "outcome %s, exit %s; summary in %s",
             record.outcome.value,

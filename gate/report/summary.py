@@ -39,6 +39,8 @@ def build_summary(record: RunRecord, redactor: Redactor, summary_path: Path) -> 
         "finishedAt": iso(record.finished_at),
         "durationSeconds": record.duration_seconds,
         "polls": record.polls,
+        "executedBy": (record.job or {}).get("executedBy"),
+        "processType": (record.job or {}).get("processType"),
         "history": record.history,
         "files": record.files,
         "failure": failure,

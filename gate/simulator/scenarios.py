@@ -176,4 +176,7 @@ def builtin_scenarios() -> dict[str, Scenario]:
             polls=[Step(status=-1, delay=2.0), Step(status=0, delay=2.0)],
         ),
     ]
+    from gate.simulator.logs import failure_scenarios
+
+    scenarios += failure_scenarios()
     return {scenario.name: scenario for scenario in scenarios}

@@ -13,12 +13,13 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from gate.simulator.files import FileStore
 from gate.simulator.scenarios import (
     DESCRIPTIVE,
     JOB_STATUS_WORDS,
@@ -103,6 +104,7 @@ class Simulator:
         self.add_route("POST", r"/aif/rest/(?P<version>[^/]+)/jobs", _submit)
         self.add_route("GET", r"/aif/rest/(?P<version>[^/]+)/jobs/(?P<job_id>[^/]+)", _status)
         self.add_route("GET", r"/aif/rest/?", _versions)
+        self.files = FileStore(self)
         # Imported here because the Planning module builds on this one's classes.
         from gate.simulator.planning import PlanningApi
 
@@ -176,6 +178,19 @@ class Exchange:
         if self.request.method != "HEAD":
             self.handler.wfile.write(body)
 
+    def send_stream(
+        self, code: int, chunks: Iterable[bytes], length: int, content_type: str
+    ) -> None:
+        """Send an answer of ``length`` bytes chunk by chunk, never holding it whole."""
+        self.handler.send_response(code)
+        self.handler.send_header("Content-Type", content_type)
+        self.handler.send_header("Content-Length", str(length))
+        self.handler.end_headers()
+        if self.request.method == "HEAD":
+            return
+        for chunk in chunks:
+            self.handler.wfile.write(chunk)
+
     def send_json(self, code: int, document: Any, headers: dict[str, str] | None = None) -> None:
         """Send a JSON answer."""
         self.send(code, json.dumps(document).encode(), "application/json", headers)
@@ -218,6 +233,9 @@ def job_object(job: SimulatedJob, step: Step, base_url: str) -> dict[str, Any]:
     }
     document.update(job.scenario.job_fields)
     document.update(step.fields)
+    for key in ("logFileName", "outputFileName"):
+        if isinstance(document[key], str):
+            document[key] = document[key].replace("{jobId}", str(job.job_id))
     document["links"] = [
         {"rel": "self", "href": f"{base_url}/aif/rest/V1/jobs/{job.job_id}", "action": "GET"}
     ]
