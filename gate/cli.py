@@ -213,10 +213,14 @@ def _with_job_context(exc: GateError, record: RunRecord) -> str:
 def _interrupted_message(exc: Interrupted, record: RunRecord) -> str:
     if record.job_id is not None:
         rerun = "; a re-run of this CI job attaches to it" if record.state_file else ""
+        if record.api == "planning":
+            kind, page = "Planning jobs", "the Jobs console"
+        else:
+            kind, page = "Data Integration jobs", "the Process Details page"
         return (
             f"{exc.message}: job {record.job_id} left running in EPM; no REST cancel exists "
-            f"for Data Integration jobs. Attach to it with EPM_JOB_ID={record.job_id}{rerun}, "
-            "or cancel it from the Process Details page"
+            f"for {kind}. Attach to it with EPM_JOB_ID={record.job_id}{rerun}, "
+            f"or cancel it from {page}"
         )
     if record.request is not None:
         return (
