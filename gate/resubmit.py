@@ -17,7 +17,7 @@ from gate.durations import format_duration
 from gate.epm.retry import backoff_delay
 from gate.epm.status import JobState
 from gate.errors import GateError
-from gate.outcome import Outcome
+from gate.outcome import FAILURE_CATEGORIES, Outcome
 from gate.record import RunRecord, iso, utc_now
 from gate.settings import Settings
 from gate.wait import Clock
@@ -27,15 +27,10 @@ log = logging.getLogger("gate")
 # Outcomes after which a job may be submitted again.
 RESUBMITTABLE_OUTCOMES = frozenset({Outcome.FAILED})
 # Categories that a status 1 job can be diagnosed with, so the only useful EPM_RESUBMIT_ON values.
-RESUBMIT_CATEGORIES = (
-    "invalid_parameter",
-    "mapping",
-    "validation",
-    "source_connection",
-    "target_load",
-    "locked",
-    "timeout",
-    "unknown",
+RESUBMIT_CATEGORIES = tuple(
+    category
+    for category in FAILURE_CATEGORIES
+    if category not in ("auth", "infra", "cancelled", "interrupted")
 )
 
 
