@@ -9,12 +9,14 @@ from pathlib import Path
 
 from gate.outcome import Outcome
 from gate.record import RunRecord
-from gate.report import github
 from gate.report.platform import detect_platform, run_url
 from gate.report.redact import Redactor
 from gate.report.summary import build_summary, write_summary
 
 log = logging.getLogger("gate")
+
+# gate.report.github is imported inside the methods that write to GitHub, so that runs on
+# other platforms do not pay for loading it.
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Reporter:
         self.targets = ReportTargets()
         self.annotated_warnings = 0
         if self.platform == "github":
+            from gate.report import github
+
             redactor.on_new = github.add_mask
 
     @property
@@ -54,12 +58,16 @@ class Reporter:
         """Log a warning; on GitHub, also raise one annotation (at most one per run)."""
         log.warning("%s", message)
         if annotate and self.platform == "github" and self.annotated_warnings == 0:
+            from gate.report import github
+
             self.annotated_warnings += 1
             github.command("warning", self.redactor.line(message), title=github.ANNOTATION_TITLE)
 
     def job_started(self, record: RunRecord) -> None:
         """Publish the job id as soon as the submit returns, before any waiting."""
         if self.github_output is not None and record.job_id is not None:
+            from gate.report import github
+
             self._safely(
                 "GitHub step outputs",
                 lambda: github.append_outputs(
@@ -69,6 +77,8 @@ class Reporter:
 
     def outputs(self, record: RunRecord) -> dict[str, str]:
         """Return the nine step outputs; a value not known is the empty string."""
+        from gate.report import github
+
         values = {
             "job-id": record.job_id,
             "status": record.status,
@@ -91,6 +101,8 @@ class Reporter:
         document = build_summary(record, self.redactor, self.targets.summary_path)
         self._safely("the JSON summary", lambda: write_summary(self.targets.summary_path, document))
         if self.github_output is not None:
+            from gate.report import github
+
             outputs = self.outputs(record)
             self._safely(
                 "GitHub step outputs",
@@ -98,6 +110,8 @@ class Reporter:
             )
         step_summary = self.env.get("GITHUB_STEP_SUMMARY")
         if step_summary and self.platform == "github":
+            from gate.report import github
+
             text = github.step_summary(record, self.redactor, self.targets.summary_path)
             self._safely("the GitHub step summary", lambda: _append(Path(step_summary), text))
         self._print_verdict(record)
@@ -107,6 +121,8 @@ class Reporter:
         assert record.outcome is not None
         message = self.redactor.line(record.message)
         if self.platform == "github":
+            from gate.report import github
+
             kind = "notice" if record.outcome is Outcome.SUCCESS else "error"
             github.command(kind, message, title=github.ANNOTATION_TITLE)
         elif record.outcome is Outcome.SUCCESS:
