@@ -1,7 +1,7 @@
-"""Start-up cost: wall time and peak RSS of whole ``epm-gate`` processes against ``import requests``.
+"""Start-up cost: wall time, CPU time and peak RSS of ``epm-gate`` processes against ``import requests``.
 
 Every case is a fresh process started with ``posix_spawn`` and reaped with ``wait4``, whose
-resource usage gives that one process's peak resident set size. The cases run in turns,
+resource usage gives that one process's CPU time and peak resident set size. The cases run in turns,
 so a busy moment on the machine spreads over all of them, and each figure is the median
 of its runs after one uncounted warm-up run. The gate run attaches (EPM_JOB_ID) to a job that already ended, served by a
 simulator in a separate process so that its cost is not counted.
@@ -45,9 +45,10 @@ class Case:
 
 @dataclass(frozen=True)
 class Sample:
-    """One process: wall seconds from spawn to reaped, and peak RSS in bytes."""
+    """One process: wall seconds from spawn to reaped, CPU seconds and peak RSS in bytes."""
 
     wall: float
+    cpu: float
     rss: int
 
 
@@ -87,14 +88,14 @@ def run_once(argv: list[str], env: dict[str, str], output: Path) -> Sample:
     if code != 0:
         text = output.read_text(encoding="utf-8", errors="replace")
         raise RuntimeError(f"{' '.join(argv)} exited with {code}:\n{text}")
-    return Sample(wall, usage.ru_maxrss * RSS_UNIT)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * RSS_UNIT)
 
 
 def child_env(url: str, workdir: Path) -> dict[str, str]:
     """Return the environment of every measured process: a gate that attaches to the ended job."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("EPM_")}
-    # An installed package has its bytecode compiled; an editable install compiles it on
-    # the first run, and on every run when writing bytecode is turned off.
+    # An installed package ships compiled bytecode. An editable install compiles it on
+    # first use, and on every run while PYTHONDONTWRITEBYTECODE is set.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         {
@@ -149,16 +150,21 @@ def print_table(samples: dict[str, list[Sample]]) -> None:
     """Print medians and ratios to the floor, and whether the gate run meets the target."""
     floor = samples["floor: import requests"]
     floor_wall = statistics.median(sample.wall for sample in floor)
+    floor_cpu = statistics.median(sample.cpu for sample in floor)
     floor_rss = statistics.median(sample.rss for sample in floor)
     runs = len(floor)
     print(f"median of {runs} runs per case; ratios are to the floor measured in the same run")
-    print(f"{'case':<36} {'wall ms':>8} {'RSS MB':>7} {'wall/floor':>10} {'RSS/floor':>9}")
+    print(
+        f"{'case':<36} {'wall ms':>8} {'CPU ms':>7} {'RSS MB':>7} "
+        f"{'wall/floor':>10} {'CPU/floor':>9} {'RSS/floor':>9}"
+    )
     for name, runs_of_case in samples.items():
         wall = statistics.median(sample.wall for sample in runs_of_case)
+        cpu = statistics.median(sample.cpu for sample in runs_of_case)
         rss = statistics.median(sample.rss for sample in runs_of_case)
         print(
-            f"{name:<36} {1000 * wall:>8.0f} {rss / 2**20:>7.1f} "
-            f"{wall / floor_wall:>9.2f}x {rss / floor_rss:>8.2f}x"
+            f"{name:<36} {1000 * wall:>8.0f} {1000 * cpu:>7.0f} {rss / 2**20:>7.1f} "
+            f"{wall / floor_wall:>9.2f}x {cpu / floor_cpu:>8.2f}x {rss / floor_rss:>8.2f}x"
         )
     gate_run = samples["epm-gate run (attach, job ended)"]
     wall_ratio = statistics.median(sample.wall for sample in gate_run) / floor_wall
