@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:
+        # Answered before the parser is built: building it loads the settings model
+        # (pydantic-settings), which costs more than the rest of this path.
+        print(f"epm-gate {__version__}")
+        return 0
     line_buffered()
     if args and args[0] in SUBCOMMANDS:
         from gate.simulator.demo import run_demo, run_simulator
@@ -131,8 +136,11 @@ def run_gate(args: list[str], env: Mapping[str, str]) -> int:
         record.finish(exc.outcome, _with_job_context(exc, record))
     finally:
         _block_signals()
-    if record.failure is None and record.outcome is not None:
+    if record.failure is None and record.outcome not in (None, Outcome.SUCCESS):
+        # A success has no failure to diagnose, so it skips loading the diagnosis rules.
         from gate.diagnose import diagnose
+
+        assert record.outcome is not None
 
         job = record.job or {}
         texts = [job.get(key) for key in ("jobStatus", "descriptiveStatus", "details")]

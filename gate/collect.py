@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gate.children import find_children, has_children
-from gate.diagnose import diagnose
 from gate.epm.files import FileDownloader, local_name, normalise_path
 from gate.epm.session import EpmSession
 from gate.epm.status import JobState
@@ -94,6 +93,9 @@ class Collector:
         log_path = self.download(state)
         record = self.record
         if record.outcome is not None and record.outcome is not Outcome.SUCCESS:
+            # Imported only for a failed job, so a successful run starts faster.
+            from gate.diagnose import diagnose
+
             texts = [state.job_status, state.descriptive_status, state.details]
             record.failure = diagnose(
                 record.outcome, record.message, texts, read_log_lines(log_path)

@@ -16,7 +16,6 @@ from gate.epm.session import EpmSession
 from gate.epm.status import STATUS_NAMES, JobState
 from gate.errors import InfraError, SubmitUnknownError, TransientError
 from gate.outcome import Outcome
-from gate.planning_failure import explain_planning_job
 from gate.record import RunRecord, iso
 from gate.report.reporter import Reporter
 from gate.resubmit import Resubmitter
@@ -279,7 +278,10 @@ class GateRun:
         title = f"Collecting the files of job {self.record.job_id}"
         with self.reporter.sections.section(title, f"epm_collect_{self.record.job_id}"):
             collector.collect(state)
-            explain_planning_job(self.api, state, self.record)
+            if self.settings.api == "planning":
+                from gate.planning_failure import explain_planning_job
+
+                explain_planning_job(self.api, state, self.record)
 
     def timeout_message(self, job_id: int, exc: DeadlineReached) -> str:
         """Explain a passed deadline, with when EPM last answered and how to attach."""

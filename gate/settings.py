@@ -9,7 +9,12 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from gate.durations import parse_duration
 from gate.errors import UsageError
@@ -69,6 +74,22 @@ class Settings(BaseSettings):
         extra="ignore",
         validate_default=True,
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read flags and the environment only.
+
+        The gate sets no ``env_file`` and no ``secrets_dir``, so the dotenv and secrets-dir
+        sources would find nothing, yet each still inspects every field on every run.
+        """
+        return init_settings, env_settings
 
     url: str = Field(
         description="EPM environment base URL (https://...; a trailing /epmcloud is dropped)"

@@ -7,7 +7,6 @@ from typing import TextIO
 
 from gate.outcome import Outcome
 from gate.record import RunRecord
-from gate.report import github
 from gate.report.redact import Redactor
 
 
@@ -39,6 +38,8 @@ def print_excerpt(
     lines = [redactor.line(line) for line in record.failure.excerpt]
     print(f"error excerpt of job {record.job_id} ({len(lines)} lines):", file=out)
     if platform == "github":
+        from gate.report import github
+
         github.untrusted_block([f"  {line}" for line in lines], out)
     else:
         for line in lines:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from gate.outcome import Outcome
 from gate.record import RunRecord
-from gate.report import github, gitlab, junit
 from gate.report.failure import print_excerpt, verdict_line
 from gate.report.platform import detect_platform, run_url
 from gate.report.redact import Redactor
@@ -17,6 +16,9 @@ from gate.report.sections import Sections
 from gate.report.summary import build_summary, write_summary
 
 log = logging.getLogger("gate")
+
+# gate.report.github is imported inside the methods that write to GitHub, so that runs on
+# other platforms do not pay for loading it.
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Reporter:
         self.annotated_warnings = 0
         self.sections = Sections(lambda: self.platform, redactor.line)
         if self.platform == "github":
+            from gate.report import github
+
             redactor.on_new = github.add_mask
 
     @property
@@ -57,12 +61,16 @@ class Reporter:
         """Log a warning; on GitHub, also raise one annotation (at most one per run)."""
         log.warning("%s", message)
         if annotate and self.platform == "github" and self.annotated_warnings == 0:
+            from gate.report import github
+
             self.annotated_warnings += 1
             github.command("warning", self.redactor.line(message), title=github.ANNOTATION_TITLE)
 
     def job_started(self, record: RunRecord) -> None:
         """Publish the job id as soon as the submit returns, before any waiting."""
         if self.github_output is not None and record.job_id is not None:
+            from gate.report import github
+
             self._safely(
                 "GitHub step outputs",
                 lambda: github.append_outputs(
@@ -72,6 +80,8 @@ class Reporter:
 
     def outputs(self, record: RunRecord) -> dict[str, str]:
         """Return the nine step outputs; a value not known is the empty string."""
+        from gate.report import github
+
         values = {
             "job-id": record.job_id,
             "status": record.status,
@@ -94,6 +104,8 @@ class Reporter:
         document = build_summary(record, self.redactor, self.targets.summary_path)
         self._safely("the JSON summary", lambda: write_summary(self.targets.summary_path, document))
         if self.github_output is not None:
+            from gate.report import github
+
             outputs = self.outputs(record)
             self._safely(
                 "GitHub step outputs",
@@ -102,6 +114,8 @@ class Reporter:
         self._write_reports(record)
         step_summary = self.env.get("GITHUB_STEP_SUMMARY")
         if step_summary and self.platform == "github":
+            from gate.report import github
+
             text = github.step_summary(record, self.redactor, self.targets.summary_path)
             self._safely("the GitHub step summary", lambda: _append(Path(step_summary), text))
         self._print_verdict(record)
@@ -110,13 +124,18 @@ class Reporter:
     def _write_reports(self, record: RunRecord) -> None:
         """Write the JUnit and GitLab dotenv reports that the settings ask for."""
         junit_path, dotenv_path = self.targets.junit_path, self.targets.dotenv_path
+        # Imported only when asked for, so a run without these reports starts faster.
         if junit_path is not None:
+            from gate.report import junit
+
             summary_path = self.targets.summary_path
             self._safely(
                 "the JUnit report",
                 lambda: junit.write_junit(junit_path, record, self.redactor, summary_path),
             )
         if dotenv_path is not None:
+            from gate.report import gitlab
+
             self._safely(
                 "the dotenv report",
                 lambda: gitlab.write_dotenv(dotenv_path, record, self.redactor),
@@ -126,6 +145,8 @@ class Reporter:
         assert record.outcome is not None
         message = self.redactor.line(verdict_line(record))
         if self.platform == "github":
+            from gate.report import github
+
             kind = "notice" if record.outcome is Outcome.SUCCESS else "error"
             github.command(kind, message, title=github.ANNOTATION_TITLE)
         elif record.outcome is Outcome.SUCCESS:
