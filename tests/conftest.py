@@ -47,7 +47,13 @@ class GateResult:
     def text(self) -> str:
         """Return everything the run printed and wrote, for searches."""
         return "\n".join(
-            [self.stdout, self.stderr, json.dumps(self.summary), self.output_text, self.step_summary]
+            [
+                self.stdout,
+                self.stderr,
+                json.dumps(self.summary),
+                self.output_text,
+                self.step_summary,
+            ]
         )
 
 
@@ -70,7 +76,11 @@ def parse_outputs(text: str) -> dict[str, str]:
 
 def gate_env(url: str, workdir: Path, **settings: str) -> dict[str, str]:
     """Return a clean environment for a gate run against the simulator."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("EPM_", "GITHUB_", "GITLAB", "CI_", "JENKINS", "BUILD_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("EPM_", "GITHUB_", "GITLAB", "CI_", "JENKINS", "BUILD_"))
+    }
     env.update(
         {
             "EPM_URL": url,
@@ -113,7 +123,14 @@ def collect(code: int, stdout: str, stderr: str, env: dict[str, str], workdir: P
     step_file = Path(env.get("GITHUB_STEP_SUMMARY", workdir / "step_summary.md"))
     step_summary = step_file.read_text(encoding="utf-8") if step_file.exists() else ""
     return GateResult(
-        code, stdout, stderr, summary, parse_outputs(output_text), output_text, step_summary, workdir
+        code,
+        stdout,
+        stderr,
+        summary,
+        parse_outputs(output_text),
+        output_text,
+        step_summary,
+        workdir,
     )
 
 
@@ -137,7 +154,9 @@ def serve() -> Iterator[Callable[..., SimulatorServer]]:
 def gate(tmp_path: Path) -> Callable[..., GateResult]:
     """Run the real gate against a simulator URL with settings as keyword arguments."""
 
-    def run(url: str, *, args: list[str] | None = None, timeout: float = 60, **settings: str) -> GateResult:
+    def run(
+        url: str, *, args: list[str] | None = None, timeout: float = 60, **settings: str
+    ) -> GateResult:
         return run_gate_process(gate_env(url, tmp_path, **settings), tmp_path, args, timeout)
 
     return run
