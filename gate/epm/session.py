@@ -16,6 +16,8 @@ import urllib3.exceptions
 from gate import __version__
 from gate.epm.auth import Authenticator
 from gate.epm.retry import parse_retry_after
+from gate.epm.tls import ca_bundle_problem, configure_trust
+from gate.errors import UsageError
 
 USER_AGENT = (
     f"epm-gate/{__version__} (Python {platform.python_version()}; {platform.system()}) "
@@ -63,7 +65,9 @@ class Answer:
         """Return the body parsed as JSON, or None when it is not JSON."""
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # A hostile body nested deeper than the parser's recursion limit is not JSON
+            # the gate can use either.
             return None
 
     @property
@@ -133,12 +137,13 @@ class EpmSession:
         self.http = requests.Session()
         self.http.headers["User-Agent"] = USER_AGENT
         self.http.headers["Accept"] = "application/json"
-        # Proxies from HTTPS_PROXY and NO_PROXY apply; a ~/.netrc must not replace the
-        # configured credentials.
-        self.http.trust_env = True
-        self.http.auth = _keep_headers
-        if ca_bundle is not None:
-            self.http.verify = str(ca_bundle)
+        try:
+            configure_trust(self.http, ca_bundle)
+        except OSError as exc:
+            # The settings checks load the bundle first, so only a file changed since
+            # then gets here.
+            assert ca_bundle is not None
+            raise UsageError([ca_bundle_problem(ca_bundle) or f"EPM_CA_BUNDLE: {exc}"]) from exc
 
     def url(self, path: str) -> str:
         """Return the absolute URL of an API path such as ``/aif/rest/V1/jobs``."""
@@ -234,11 +239,6 @@ class EpmSession:
             response.close()
         headers = {key.lower(): value for key, value in response.headers.items()}
         return Answer(response.status_code, headers, text, response.url or "")
-
-
-def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """Leave the request as it is; set as session auth, it stops requests reading ~/.netrc."""
-    return request
 
 
 def _root_cause(exc: BaseException) -> str:
