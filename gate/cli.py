@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _ArgumentParser(
         prog="epm-gate",
+        # Without this, "--password x" would be read as an abbreviation of --password-file.
+        allow_abbrev=False,
         description="Submit an Oracle EPM Cloud job (or attach to one), wait for its "
         "verdict, write a JSON summary and CI outputs, and exit with a code per outcome. "
         "Every flag is also an EPM_* environment variable; secrets are read from the "
@@ -117,10 +119,11 @@ def run_gate(args: list[str], env: Mapping[str, str]) -> int:
 
 
 def _run(args: list[str], env: Mapping[str, str], record: RunRecord, reporter: Reporter) -> None:
+    from gate.arguments import parse_arguments
     from gate.run import GateRun
     from gate.settings import load_settings
 
-    options = vars(build_parser().parse_args(args))
+    options = parse_arguments(build_parser(), args)
     overrides = {key: value for key, value in options.items() if value not in (None, "")}
     settings = load_settings(overrides)
     for name in ("password", "access_token", "client_secret", "refresh_token"):
