@@ -154,6 +154,8 @@ def _check_files(settings: Settings) -> list[str]:
         folder = out.parent
         if out.is_dir():
             problems.append(f"EPM_REFRESH_TOKEN_OUT: {out} is a folder; give a file path")
+        elif folder.exists() and not folder.is_dir():
+            problems.append(f"EPM_REFRESH_TOKEN_OUT: {folder} is not a folder; fix the path")
         elif folder.is_dir() and not os.access(folder, os.W_OK):
             problems.append(
                 f"EPM_REFRESH_TOKEN_OUT: cannot write into {folder}; choose a writable folder"

@@ -118,7 +118,7 @@ def read_status(session: EpmSession, url: str, job_id: int) -> JobState:
         if exc.tls:
             # A certificate that fails verification does not heal by waiting.
             raise InfraError(
-                f"TLS verification of {session.base_url} failed: {exc.reason}. {CA_BUNDLE_ADVICE}"
+                f"status request to {session.base_url} failed: {exc.reason}. {CA_BUNDLE_ADVICE}"
             ) from exc
         raise TransientError(exc.reason) from exc
     except TokenEndpointUnreachable as exc:

@@ -77,8 +77,9 @@ class RefreshGrantAuth:
         sink(refresh_token)
         if client_secret:
             sink(client_secret)
-            # The grant sends the client credentials as HTTP Basic.
-            sink(base64.b64encode(f"{client_id}:{client_secret}".encode()).decode())
+        self.client_header = _client_basic_header(client_id, client_secret)
+        if self.client_header:
+            sink(self.client_header)
 
     @classmethod
     def from_settings(cls, settings: Settings, sink: SecretSink) -> RefreshGrantAuth:
@@ -123,9 +124,9 @@ class RefreshGrantAuth:
     def grant(self) -> None:
         """Exchange the refresh token for an access token (and usually a new refresh token)."""
         form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
-        auth = None
-        if self.client_secret:
-            auth = (self.client_id, self.client_secret)
+        headers = {}
+        if self.client_header:
+            headers["Authorization"] = self.client_header
         else:
             form["client_id"] = self.client_id
         self.grants += 1
@@ -133,7 +134,7 @@ class RefreshGrantAuth:
             response = self.http.post(
                 self.token_url,
                 data=form,
-                auth=auth,
+                headers=headers,
                 timeout=(self.request_timeout, self.request_timeout),
                 allow_redirects=False,
             )
@@ -257,6 +258,17 @@ def write_private(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _client_basic_header(client_id: str, client_secret: str | None) -> str | None:
+    """Return the HTTP Basic header of a confidential client, or None for a public one.
+
+    The id and secret go as they are, UTF-8 encoded; requests' own Basic helper would
+    encode them as Latin-1.
+    """
+    if not client_secret:
+        return None
+    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
 def _seconds(value: object) -> float | None:

@@ -217,7 +217,7 @@ class EpmSession:
                 f"TLS verification failed: {_root_cause(exc)}", sent=False, tls=True
             ) from exc
         except requests.exceptions.ProxyError as exc:
-            raise TransportError(f"proxy failed: {_root_cause(exc)}", sent=False) from exc
+            raise TransportError(_proxy_reason(exc), sent=False) from exc
         except requests.exceptions.ConnectTimeout as exc:
             raise TransportError(f"connect timed out after {timeout:g}s", sent=False) from exc
         except requests.exceptions.ReadTimeout as exc:
@@ -253,6 +253,23 @@ def _root_cause(exc: BaseException) -> str:
             break
         cause = inner
     return str(cause) or type(cause).__name__
+
+
+def _proxy_reason(exc: requests.exceptions.ProxyError) -> str:
+    """Describe a proxy failure; urllib3 reports a refused CONNECT only as text."""
+    tunnel = re.search(r"Tunnel connection failed: (\d{3})([^'\")]*)", str(exc))
+    if tunnel is None:
+        return f"proxy failed: {_root_cause(exc)}"
+    code, reason = tunnel.group(1), tunnel.group(2).strip()
+    if code == "407":
+        return (
+            f"the proxy refused its credentials (HTTP 407 {reason}); check the user and "
+            "password in HTTPS_PROXY"
+        )
+    return (
+        f"the proxy refused to connect to EPM (HTTP {code} {reason}); check HTTPS_PROXY "
+        "and NO_PROXY"
+    )
 
 
 def _may_have_sent(exc: requests.exceptions.ConnectionError) -> bool:
