@@ -27,6 +27,9 @@ USER_AGENT = (
 MAX_REDIRECTS = 5
 # How much of an unexpected body goes into messages and the log.
 BODY_PREVIEW = 200
+# How much of the server's own error text goes into messages. A cut text ends with "...",
+# which lets the redactor mask a secret cut in half.
+DETAILS_LIMIT = 500
 
 _SIGN_IN_PAGE = re.compile(
     r"type\s*=\s*[\"']?password|<title>[^<]*(sign[ -]?in|log[ -]?in|logon|single sign)"
@@ -97,7 +100,8 @@ class Answer:
         for key in ("details", "detail", "message", "error_description", "error"):
             value = body.get(key)
             if isinstance(value, str) and value.strip() and value.strip() != "null":
-                return value.strip()[:500]
+                text = value.strip()
+                return text[:DETAILS_LIMIT] + ("..." if len(text) > DETAILS_LIMIT else "")
         return None
 
     def preview(self) -> str:
@@ -232,13 +236,29 @@ class EpmSession:
     def read(self, response: requests.Response) -> Answer:
         """Read a response body into an Answer; a broken body read is a TransportError."""
         try:
-            text = response.content.decode(response.encoding or "utf-8", errors="replace")
+            content = response.content
         except requests.exceptions.RequestException as exc:
             raise TransportError(f"answer cut off: {_root_cause(exc)}", sent=True) from exc
         finally:
             response.close()
+        text = _decode(content, response.headers.get("content-type", ""))
         headers = {key.lower(): value for key, value in response.headers.items()}
         return Answer(response.status_code, headers, text, response.url or "")
+
+
+def _decode(content: bytes, content_type: str) -> str:
+    """Decode a body with its declared charset, else UTF-8.
+
+    requests assumes ISO-8859-1 for text/* without a charset, which garbles EPM's UTF-8
+    pages, and with them any secret they echo, past what the redactor recognises.
+    """
+    match = re.search(r"charset\s*=\s*\"?([\w.:-]+)", content_type, re.IGNORECASE)
+    if match:
+        try:
+            return content.decode(match.group(1), errors="replace")
+        except LookupError:
+            pass
+    return content.decode("utf-8", errors="replace")
 
 
 def _root_cause(exc: BaseException) -> str:
