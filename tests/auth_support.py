@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +18,11 @@ from conftest import GateResult
 from gate.simulator.oauth import TOKEN_PATH
 
 CLIENT_ID = "epm-gate-client"
+# The default EPM_DOWNLOAD_DIR, relative to the run's working folder.
+DOWNLOAD_DIR = "epm-gate-files"
+# Secrets this long count as leaked when their first SECRET_START characters appear.
+LONG_SECRET = 12
+SECRET_START = 8
 
 
 @dataclass
@@ -58,8 +65,13 @@ def encodings(secret: str) -> dict[str, str]:
         "raw": secret,
         "base64": base64.b64encode(secret.encode()).decode(),
         "url-encoded": quote(secret, safe=""),
+        "url-encoded, lower-case hex": re.sub(
+            r"%[0-9A-F]{2}", lambda match: match.group().lower(), quote(secret, safe="")
+        ),
         "form-encoded": quote_plus(secret),
         "JSON-escaped": json.dumps(secret)[1:-1],
+        "JSON-escaped UTF-8": json.dumps(secret, ensure_ascii=False)[1:-1],
+        "HTML-escaped": html.escape(secret),
     }
 
 
@@ -67,7 +79,8 @@ def published_text(result: GateResult, *, skip: Iterable[Path] = ()) -> str:
     """Return all the gate printed and wrote, minus the ``::add-mask::`` commands.
 
     GitHub consumes mask commands and never shows them; they must carry the secret. Files
-    the run left in its working folder count by name and content, except ``skip``.
+    the run left in its working folder count by name and content, except ``skip`` and
+    downloaded job files, which are saved byte for byte as EPM serves them (names only).
     """
     stderr = "\n".join(
         line for line in result.stderr.splitlines() if not line.startswith("::add-mask::")
@@ -77,18 +90,26 @@ def published_text(result: GateResult, *, skip: Iterable[Path] = ()) -> str:
     skipped = {path.resolve() for path in skip}
     for path in sorted(result.workdir.rglob("*")):
         parts.append(str(path.relative_to(result.workdir)))
-        if path.is_file() and path.resolve() not in skipped:
+        downloaded = DOWNLOAD_DIR in path.relative_to(result.workdir).parts
+        if path.is_file() and path.resolve() not in skipped and not downloaded:
             parts.append(path.read_text(encoding="utf-8", errors="replace"))
     return "\n".join(parts)
 
 
 def leaks(text: str, secrets: Iterable[str]) -> list[str]:
-    """Return a description of each secret form found in ``text``."""
+    """Return a description of each secret form found in ``text``.
+
+    The start of a long secret counts too, as a preview cut short inside it shows it.
+    """
     found = []
     for secret in secrets:
         for name, form in encodings(secret).items():
             if form in text:
                 found.append(f"{name} form of {secret[:3]}...")
+        # A "name:secret" pair starts with a public name, so only its whole forms count.
+        whole_only = ":" in secret
+        if not whole_only and len(secret) >= LONG_SECRET and secret[:SECRET_START] in text:
+            found.append(f"first {SECRET_START} characters of {secret[:3]}...")
     return found
 
 
