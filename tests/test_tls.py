@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ssl
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests.utils
 from auth_support import Certificates, leaks, make_certificates, oauth_settings, published_text
 from conftest import GateResult
 
+from gate.epm.tls import trust_context
 from gate.simulator import Scenario, Simulator, SimulatorServer, job
 from gate.simulator.oauth import TokenEndpoint
 from gate.simulator.proxy import ForwardProxy
@@ -220,3 +225,54 @@ def test_token_endpoint_private_ca_without_bundle(certificates: Certificates, ga
     assert "token endpoint" in result.summary["message"]
     assert "EPM_CA_BUNDLE" in result.summary["message"]
     assert simulator.requests == []
+
+
+def test_simulate_command_serves_https(
+    certificates: Certificates, gate: Gate, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("server-cert")
+    certificate = certificates.ca.issue_cert("127.0.0.1")
+    certfile, keyfile = folder / "cert.pem", folder / "key.pem"
+    certificate.cert_chain_pems[0].write_to_path(str(certfile))
+    certificate.private_key_pem.write_to_path(str(keyfile))
+    command = [sys.executable, "-m", "gate", "simulate", "--certfile", str(certfile)]
+    command += ["--keyfile", str(keyfile)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        result = gate(url, EPM_CA_BUNDLE=str(certificates.ca_pem), **NO_PROXY)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    assert url.startswith("https://127.0.0.1:")
+    assert result.code == 0
+
+
+def test_simulate_command_rejects_bad_certfile(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.pem"
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "gate", "simulate", "--certfile", str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert completed.returncode == 2
+    assert "--certfile" in completed.stderr
+
+
+def test_trust_context_keeps_default_cas(certificates: Certificates) -> None:
+    bundle_only = ssl.create_default_context(cafile=str(certificates.ca_pem))
+    defaults = ssl.create_default_context(cafile=requests.utils.DEFAULT_CA_BUNDLE_PATH)
+
+    context = trust_context(certificates.ca_pem)
+
+    subjects = {str(ca["subject"]) for ca in context.get_ca_certs()}
+    for ca in bundle_only.get_ca_certs() + defaults.get_ca_certs():
+        assert str(ca["subject"]) in subjects
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
