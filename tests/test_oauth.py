@@ -10,7 +10,7 @@ from auth_support import CLIENT_ID, leaks, masked, oauth_settings, published_tex
 from conftest import GateResult
 
 from gate.simulator import Scenario, Simulator, SimulatorServer, http, job
-from gate.simulator.oauth import ScriptedAnswer, TokenEndpoint, invalid_grant
+from gate.simulator.oauth import ScriptedResponse, TokenEndpoint, invalid_grant
 
 Serve = Callable[..., SimulatorServer]
 Gate = Callable[..., GateResult]
@@ -44,7 +44,7 @@ def all_tokens(endpoint: TokenEndpoint) -> list[str]:
 
 
 def test_revoked_token_renewed_once(serve: Serve, gate: Gate, tmp_path: Path) -> None:
-    # The first access token stops working after two requests although the grant said
+    # The first access token stops working after two requests although the grant stated
     # it lasts 60 s, so the gate meets a 401 (with an XML body) in the middle of the wait.
     server, endpoint = start(serve, revoke_after_uses=2)
     out = tmp_path / "state" / "refresh-token"
@@ -80,7 +80,7 @@ def test_refresh_ahead_of_expiry(serve: Serve, gate: Gate) -> None:
 
 
 def test_refresh_refused_after_submit(serve: Serve, gate: Gate) -> None:
-    server, endpoint = start(serve, revoke_after_uses=2, answers={2: invalid_grant()})
+    server, endpoint = start(serve, revoke_after_uses=2, responses={2: invalid_grant()})
 
     result = gate(server.url, **oauth_settings(server.url, endpoint.first_refresh_token))
 
@@ -97,8 +97,8 @@ def test_refresh_refused_after_submit(serve: Serve, gate: Gate) -> None:
 
 
 def test_token_endpoint_outage_while_waiting(serve: Serve, gate: Gate) -> None:
-    outage = ScriptedAnswer(503, "<html>maintenance</html>", "text/html")
-    server, endpoint = start(serve, revoke_after_uses=2, answers={2: outage})
+    outage = ScriptedResponse(503, "<html>maintenance</html>", "text/html")
+    server, endpoint = start(serve, revoke_after_uses=2, responses={2: outage})
 
     result = gate(server.url, **oauth_settings(server.url, endpoint.first_refresh_token))
 
@@ -220,7 +220,7 @@ def test_wrong_client_secret(serve: Serve, gate: Gate) -> None:
 
 
 def test_token_endpoint_down_at_start(serve: Serve, gate: Gate) -> None:
-    server, endpoint = start(serve, answers={1: ScriptedAnswer(503, "")})
+    server, endpoint = start(serve, responses={1: ScriptedResponse(503, "")})
 
     result = gate(server.url, **oauth_settings(server.url, endpoint.first_refresh_token))
 

@@ -14,7 +14,7 @@ from auth_support import CLIENT_ID, encodings, leaks, masked, oauth_settings, pu
 from conftest import GateResult
 
 from gate.simulator import Scenario, Simulator, SimulatorServer, Step, builtin_scenarios, http, job
-from gate.simulator.oauth import ScriptedAnswer, TokenEndpoint, invalid_grant
+from gate.simulator.oauth import ScriptedResponse, TokenEndpoint, invalid_grant
 from gate.simulator.scenarios import SIGN_IN_PAGE
 
 Serve = Callable[..., SimulatorServer]
@@ -166,10 +166,10 @@ def oauth_server(serve: Serve) -> Iterator[Callable[..., tuple[SimulatorServer, 
 OAUTH_CASES: dict[str, dict[str, Any]] = {
     "renewed": {"revoke_after_uses": 2},
     "expiring": {"expires_in": 1},
-    "refused-mid-wait": {"revoke_after_uses": 2, "answers": {2: invalid_grant()}},
+    "refused-mid-wait": {"revoke_after_uses": 2, "responses": {2: invalid_grant()}},
     "refused-echoing": {
-        "answers": {
-            1: ScriptedAnswer(
+        "responses": {
+            1: ScriptedResponse(
                 400,
                 json.dumps(
                     {
@@ -180,7 +180,9 @@ OAUTH_CASES: dict[str, dict[str, Any]] = {
             )
         }
     },
-    "endpoint-down": {"answers": {1: ScriptedAnswer(502, "<html>ref+Tok/0</html>", "text/html")}},
+    "endpoint-down": {
+        "responses": {1: ScriptedResponse(502, "<html>ref+Tok/0</html>", "text/html")}
+    },
 }
 
 

@@ -107,7 +107,7 @@ def check_body(body: Any) -> None:
 
 
 def check_text(text: str) -> None:
-    """Parse a body from its text, the way a status answer reaches the parser."""
+    """Parse a body from its text, the way a status response reaches the parser."""
     answer = Answer(200, {"content-type": "application/json"}, text, "http://127.0.0.1/")
     check_body(answer.json)
 

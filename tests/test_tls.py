@@ -147,12 +147,12 @@ def test_through_authenticating_proxy(
     tunnels = [request for request in proxy.requests if request.method == "CONNECT"]
     assert tunnels
     assert all(request.target == f"127.0.0.1:{port}" for request in tunnels)
-    assert all(request.answer == 200 for request in tunnels)
+    assert all(request.status == 200 for request in tunnels)
     assert https_server.simulator.count("POST") == 1
     assert leaks(published_text(result), [PROXY_PASSWORD, "user:example-proxy-pass"]) == []
 
 
-def test_proxy_refusing_credentials(
+def test_proxy_rejecting_credentials(
     https_server: SimulatorServer,
     certificates: Certificates,
     proxy: ForwardProxy,
@@ -171,7 +171,7 @@ def test_proxy_refusing_credentials(
     assert result.summary["outcome"] == "infra_error"
     assert "HTTP 407" in result.summary["message"]
     assert "HTTPS_PROXY" in result.summary["message"]
-    assert [request.answer for request in proxy.requests] == [407]
+    assert [request.status for request in proxy.requests] == [407]
     assert https_server.simulator.requests == []
     assert leaks(published_text(result), [wrong]) == []
 

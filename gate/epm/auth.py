@@ -24,8 +24,8 @@ class Authenticator(Protocol):
         """Return who is signing in, for messages; never a secret."""
         ...
 
-    def refusal_advice(self) -> str:
-        """Return what to check when EPM answers 401 to these credentials."""
+    def rejection_advice(self) -> str:
+        """Return what to check when EPM rejects these credentials with HTTP 401."""
         ...
 
 
@@ -55,7 +55,7 @@ class BasicAuth:
         """Return the user string as sent, e.g. ``exampledomain.ci_bot``."""
         return f"user {self.user!r}"
 
-    def refusal_advice(self) -> str:
+    def rejection_advice(self) -> str:
         """Point to the identity domain, the usual cause on Classic environments."""
         if self.has_domain:
             return (
@@ -89,7 +89,7 @@ class BearerAuth:
         """Return a description of the credential kind."""
         return "the access token in EPM_ACCESS_TOKEN"
 
-    def refusal_advice(self) -> str:
+    def rejection_advice(self) -> str:
         """Explain a refused fixed token."""
         return (
             "the token expired, was revoked or was issued for another environment; get a new "

@@ -162,9 +162,9 @@ def _get_with_renewal(session: EpmSession, url: str) -> Answer:
 
 
 def _raise_for_refusal(answer: Answer, session: EpmSession, *, what: str) -> None:
-    """Raise for 4xx answers and sign-in pages; return for anything else.
+    """Raise for 4xx responses and sign-in pages; return for anything else.
 
-    None of these is retried: the same request would get the same answer.
+    None of these is retried, because the same request would get the same response.
     """
     code = answer.http_status
     if answer.is_sign_in_page and code < 500:
@@ -172,7 +172,7 @@ def _raise_for_refusal(answer: Answer, session: EpmSession, *, what: str) -> Non
     if code == 401:
         raise AuthError(
             f"{what} refused with HTTP 401{_quote_any(answer)} for {session.auth.describe()}: "
-            f"{session.auth.refusal_advice()}",
+            f"{session.auth.rejection_advice()}",
             http_status=code,
             details=answer.details,
         )

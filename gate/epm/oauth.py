@@ -36,7 +36,7 @@ DESCRIPTION_LIMIT = 200
 
 
 class TokenEndpointUnreachable(InfraError):
-    """The token endpoint gave no usable answer: a transport failure, 429 or 5xx.
+    """The token endpoint returned no usable response: a transport failure, 429 or 5xx.
 
     ``tls`` marks a failed certificate verification, which waiting does not cure.
     """
@@ -114,7 +114,7 @@ class RefreshGrantAuth:
         """Return the OAuth client, for messages."""
         return f"the OAuth access token of client {self.client_id!r}"
 
-    def refusal_advice(self) -> str:
+    def rejection_advice(self) -> str:
         """Explain a token refused although it was just granted or renewed."""
         return (
             "EPM refused a freshly granted token; check that EPM_TOKEN_URL and EPM_CLIENT_ID "
@@ -155,7 +155,7 @@ class RefreshGrantAuth:
         code = response.status_code
         if code == 429 or code >= 500:
             raise TokenEndpointUnreachable(
-                f"the token endpoint {self.token_url} answered HTTP {code}", http_status=code
+                f"the token endpoint {self.token_url} returned HTTP {code}", http_status=code
             )
         try:
             body: Any = response.json()
@@ -181,19 +181,19 @@ class RefreshGrantAuth:
     def _grant_error(self, code: int, body: Any) -> AuthError:
         error = body.get("error") if isinstance(body, dict) else None
         description = body.get("error_description") if isinstance(body, dict) else None
-        said = ""
+        quoted_description = ""
         if isinstance(description, str) and description.strip():
-            said = f" ({' '.join(description.split())[:DESCRIPTION_LIMIT]})"
+            quoted_description = f" ({' '.join(description.split())[:DESCRIPTION_LIMIT]})"
         if 300 <= code < 400:
             return AuthError(
-                f"the token endpoint answered with a redirect (HTTP {code}), which the gate "
+                f"the token endpoint returned a redirect (HTTP {code}), which the gate "
                 "does not follow; set EPM_TOKEN_URL to the endpoint itself, such as "
                 "https://idcs-....identity.oraclecloud.com/oauth2/v1/token",
                 http_status=code,
             )
         if error == "invalid_grant":
             return AuthError(
-                f"token grant refused (HTTP {code}, invalid_grant{said}): {RESEED_ADVICE}",
+                f"token grant refused (HTTP {code}, invalid_grant{quoted_description}): {RESEED_ADVICE}",
                 http_status=code,
             )
         if error in ("invalid_client", "unauthorized_client"):
@@ -204,13 +204,13 @@ class RefreshGrantAuth:
             )
         if code == 200:
             return AuthError(
-                f"the token endpoint {self.token_url} answered HTTP 200 without an access_token; "
+                f"the token endpoint {self.token_url} returned HTTP 200 without an access_token; "
                 "check that EPM_TOKEN_URL is the OAuth 2.0 token endpoint",
                 http_status=code,
             )
         detail = f", {error}" if isinstance(error, str) else ""
         return AuthError(
-            f"token grant refused (HTTP {code}{detail}{said}) by {self.token_url}",
+            f"token grant refused (HTTP {code}{detail}{quoted_description}) by {self.token_url}",
             http_status=code,
         )
 
@@ -244,7 +244,7 @@ def write_private(path: Path, text: str) -> None:
     """Replace ``path`` atomically with a file of mode 0600 holding ``text``.
 
     The text goes to a temporary file in the same folder, created 0600, synced, then
-    renamed over ``path``; readers see the old content or the new, never a mix.
+    renamed over ``path``. Readers see the old content or the new, never a mix.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

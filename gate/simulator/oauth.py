@@ -18,13 +18,13 @@ if TYPE_CHECKING:
 
 TOKEN_PATH = "/oauth2/v1/token"  # noqa: S105 - a URL path, not a secret
 
-# EPM answers an expired or revoked bearer token with an XML body.
+# EPM returns an XML body with the 401 for an expired or revoked bearer token.
 EXPIRED_TOKEN_XML = '<?xml version="1.0" encoding="UTF-8"?><error>token expired</error>'  # noqa: S105 - an error body
 
 
 @dataclass
 class GrantRecord:
-    """One request to the token endpoint and the answer it got."""
+    """One request to the token endpoint and the response it got."""
 
     refresh_token: str | None
     http: int
@@ -44,27 +44,27 @@ class AccessToken:
 
 
 @dataclass
-class ScriptedAnswer:
-    """An answer that replaces the normal one for a given grant number."""
+class ScriptedResponse:
+    """A response that replaces the normal one for a given grant number."""
 
     http: int
     body: str
     content_type: str = "application/json"
 
 
-def invalid_grant(description: str = "refresh token already used or expired") -> ScriptedAnswer:
-    """Return a 400 ``invalid_grant`` answer, as the identity service sends it."""
-    return ScriptedAnswer(400, f'{{"error":"invalid_grant","error_description":"{description}"}}')
+def invalid_grant(description: str = "refresh token already used or expired") -> ScriptedResponse:
+    """Return a 400 ``invalid_grant`` response, as the identity service sends it."""
+    return ScriptedResponse(400, f'{{"error":"invalid_grant","error_description":"{description}"}}')
 
 
 class TokenEndpoint:
     """The refresh-token grant of an identity service, served on a Simulator.
 
-    ``expires_in`` is the lifetime stated in each answer; ``valid_for`` is how long an
+    ``expires_in`` is the lifetime stated in each response. ``valid_for`` is how long an
     access token really works (default: as stated), so a shorter value plays a token
     revoked before its stated expiry. ``revoke_after_uses`` revokes each access token after
-    that many authorised EPM requests. ``answers`` maps a grant number (1 for the first
-    request) to a scripted answer, e.g. ``{2: invalid_grant()}``. With ``rotate`` each grant
+    that many authorised EPM requests. ``responses`` maps a grant number (1 for the first
+    request) to a scripted response, e.g. ``{2: invalid_grant()}``. With ``rotate`` each grant
     voids the refresh token it used and issues the next one.
     """
 
@@ -82,7 +82,7 @@ class TokenEndpoint:
         valid_for: float | None = None,
         revoke_after_uses: int | None = None,
         rotate: bool = True,
-        answers: dict[int, ScriptedAnswer] | None = None,
+        responses: dict[int, ScriptedResponse] | None = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -92,7 +92,7 @@ class TokenEndpoint:
         self.valid_for = valid_for
         self.revoke_after_uses = revoke_after_uses
         self.rotate = rotate
-        self.answers = answers or {}
+        self.responses = responses or {}
         self.first_refresh_token = f"{refresh_prefix}0"
         self.refresh_tokens = {self.first_refresh_token}
         self.access_tokens: dict[str, AccessToken] = {}
@@ -149,7 +149,7 @@ class TokenEndpoint:
             number = len(self.grants) + 1
             record = GrantRecord(presented, 200)
             self.grants.append(record)
-            scripted = self.answers.get(number)
+            scripted = self.responses.get(number)
             if scripted is not None:
                 record.http = scripted.http
                 exchange.send(scripted.http, scripted.body.encode(), scripted.content_type)
@@ -166,6 +166,7 @@ class TokenEndpoint:
             return 401, {"error": "invalid_client", "error_description": "client unknown"}
         if form.get("grant_type") != "refresh_token":
             return 400, {"error": "unsupported_grant_type"}
+
         presented = form.get("refresh_token")
         if presented not in self.refresh_tokens:
             return 400, {
@@ -173,6 +174,7 @@ class TokenEndpoint:
                 "error_description": "refresh token already used or expired",
             }
         assert presented is not None and self.simulator is not None
+
         number = len(self.access_tokens) + 1
         access = f"{self.access_prefix}{number}"
         lifetime = self.expires_in if self.valid_for is None else self.valid_for
@@ -185,6 +187,7 @@ class TokenEndpoint:
             "token_type": "Bearer",
             "expires_in": self.expires_in,
         }
+
         if self.rotate:
             self.refresh_tokens.discard(presented)
             self.refresh_serial += 1

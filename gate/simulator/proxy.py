@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
-# Longest request head accepted, in lines and bytes per line.
+# Maximum size of a request head: lines, and bytes per line.
 MAX_HEADER_LINES = 100
 MAX_LINE = 8192
 # Seconds a tunnel may stay idle before the proxy closes it.
@@ -27,12 +27,12 @@ TUNNEL_IDLE_TIMEOUT = 30.0
 
 @dataclass
 class ProxyRequest:
-    """One request the proxy received, and how it was answered."""
+    """One request the proxy received, and the status code it returned."""
 
     method: str
     target: str
     proxy_authorization: str | None
-    answer: int
+    status: int
 
 
 class _ProxyHandler(socketserver.StreamRequestHandler):
@@ -44,17 +44,17 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
         method, _, rest = request_line.partition(" ")
         target = rest.rpartition(" ")[0] or rest
         authorization = headers.get("proxy-authorization")
-        answer = self._decide(method, target, authorization)
+        status = self._decide(method, target, authorization)
         with self.proxy.lock:
-            self.proxy.requests.append(ProxyRequest(method, target, authorization, answer))
-        if answer != 200:
-            self._refuse(answer)
+            self.proxy.requests.append(ProxyRequest(method, target, authorization, status))
+        if status != 200:
+            self._reject(status)
             return
         host, _, port = target.rpartition(":")
         try:
             upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=10)
         except (OSError, ValueError):
-            self._refuse(502)
+            self._reject(502)
             return
         with upstream:
             self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -79,7 +79,7 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
         host = target.rpartition(":")[0].strip("[]")
         return 200 if host in LOOPBACK_NAMES else 403
 
-    def _refuse(self, code: int) -> None:
+    def _reject(self, code: int) -> None:
         reason = {407: "Proxy Authentication Required", 403: "Forbidden", 502: "Bad Gateway"}
         head = f"HTTP/1.1 {code} {reason.get(code, 'Error')}\r\nContent-Length: 0\r\n"
         if code == 407:

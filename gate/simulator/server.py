@@ -101,7 +101,7 @@ class Simulator:
         self.submits = 0
         # Accepts bearer tokens beyond ``tokens``, such as those a token endpoint issued.
         self.bearer_check: Callable[[str], bool] | None = None
-        # The answer to a request without valid credentials: body and content type.
+        # The response to a request without valid credentials: body and content type.
         self.unauthorised_answer = ("", "text/plain")
         self.lock = threading.Lock()
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
