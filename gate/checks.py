@@ -68,6 +68,11 @@ def _check_url(settings: Settings) -> list[str]:
         token_parts = urlsplit(settings.token_url)
         if token_parts.scheme not in ("http", "https") or not token_parts.hostname:
             return ["EPM_TOKEN_URL: expected an https:// URL of the token endpoint"]
+        if token_parts.username is not None or token_parts.password is not None:
+            return [
+                "EPM_TOKEN_URL: expected a URL without user@ or user:password@; set "
+                "EPM_CLIENT_ID and EPM_CLIENT_SECRET instead"
+            ]
         if token_parts.scheme == "http" and not is_loopback_host(token_parts.hostname):
             return ["EPM_TOKEN_URL: plain http:// is allowed only for loopback hosts; use https://"]
     return []

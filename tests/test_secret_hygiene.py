@@ -343,3 +343,20 @@ def test_secret_file_unusable(
     assert result.code == 2
     assert "EPM_PASSWORD_FILE" in result.summary["message"]
     assert str(path) in result.summary["message"]
+
+
+@pytest.mark.parametrize("variable", ["EPM_URL", "EPM_TOKEN_URL"])
+def test_credentials_in_url_rejected(variable: str, gate: Gate) -> None:
+    secret = "url-Secret-31d7"
+    with_credentials = f"http://ci_bot:{secret}@127.0.0.1:9"
+    if variable == "EPM_URL":
+        result = gate(with_credentials)
+    else:
+        settings = oauth_settings("http://127.0.0.1:9", "refresh-Token-5")
+        settings["EPM_TOKEN_URL"] = with_credentials
+        result = gate("http://127.0.0.1:9", **settings)
+
+    assert result.code == 2
+    assert variable in result.summary["message"]
+    assert "user:password@" in result.summary["message"]
+    assert leaks(published_text(result), [secret]) == []
