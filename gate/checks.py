@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from gate.epm.payloads import missing_fields
+from gate.epm.tls import ca_bundle_problem
 from gate.errors import UsageError
 from gate.resubmit import resubmit_problems
 from gate.settings import INTEGRATION_JOB_TYPES, SECRET_FIELDS, Settings, env_name, is_loopback_host
@@ -49,6 +51,7 @@ def check_settings(settings: Settings) -> list[str]:
     problems += _check_job(settings)
     problems += _check_timing(settings)
     problems += resubmit_problems(settings)
+    problems += _check_files(settings)
     if settings.max_resubmits and not settings.resubmit_on:
         problems.append(
             "EPM_RESUBMIT_ON: missing; EPM_MAX_RESUBMITS needs the categories to resubmit"
@@ -67,6 +70,11 @@ def _check_url(settings: Settings) -> list[str]:
         token_parts = urlsplit(settings.token_url)
         if token_parts.scheme not in ("http", "https") or not token_parts.hostname:
             return ["EPM_TOKEN_URL: expected an https:// URL of the token endpoint"]
+        if token_parts.username is not None or token_parts.password is not None:
+            return [
+                "EPM_TOKEN_URL: expected a URL without user@ or user:password@; set "
+                "EPM_CLIENT_ID and EPM_CLIENT_SECRET instead"
+            ]
         if token_parts.scheme == "http" and not is_loopback_host(token_parts.hostname):
             return ["EPM_TOKEN_URL: plain http:// is allowed only for loopback hosts; use https://"]
     return []
@@ -140,6 +148,26 @@ def _check_timing(settings: Settings) -> list[str]:
             "EPM_POLL_INTERVAL: longer than EPM_POLL_MAX_INTERVAL; lower it or raise the maximum"
         ]
     return []
+
+
+def _check_files(settings: Settings) -> list[str]:
+    problems = []
+    if settings.ca_bundle is not None:
+        problem = ca_bundle_problem(settings.ca_bundle)
+        if problem:
+            problems.append(problem)
+    out = settings.refresh_token_out
+    if out is not None:
+        folder = out.parent
+        if out.is_dir():
+            problems.append(f"EPM_REFRESH_TOKEN_OUT: {out} is a folder; give a file path")
+        elif folder.exists() and not folder.is_dir():
+            problems.append(f"EPM_REFRESH_TOKEN_OUT: {folder} is not a folder; fix the path")
+        elif folder.is_dir() and not os.access(folder, os.W_OK):
+            problems.append(
+                f"EPM_REFRESH_TOKEN_OUT: cannot write into {folder}; choose a writable folder"
+            )
+    return problems
 
 
 def require(settings: Settings) -> None:

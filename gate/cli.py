@@ -37,33 +37,12 @@ PROXY_VARIABLES = (
 class _ArgumentParser(argparse.ArgumentParser):
     """Raises UsageError instead of exiting, so a bad flag still writes every report.
 
-    Unrecognised arguments are named by flag only: their values may be secrets typed
-    on the command line by mistake.
+    Unknown arguments never reach this method: ``gate.arguments`` reports them by
+    option name only. The messages left here (a flag without its value) hold no values.
     """
 
     def error(self, message: str) -> NoReturn:
-        prefix = "unrecognized arguments: "
-        if not message.startswith(prefix):
-            raise UsageError([f"command line: {message}; see epm-gate --help"])
-        flags = [
-            word.split("=", 1)[0] for word in message[len(prefix) :].split() if word.startswith("-")
-        ]
-        problems = []
-        for flag in flags:
-            variable = "EPM_" + flag.lstrip("-").replace("-", "_").upper()
-            if variable in SECRET_VARIABLES:
-                problems.append(
-                    f"command line: {flag} is not accepted, because secrets are read from the "
-                    f"environment only; set {variable} or {variable}_FILE"
-                )
-            else:
-                problems.append(f"command line: unknown flag {flag}; see epm-gate --help")
-        if len(flags) < len(message[len(prefix) :].split()):
-            problems.append(
-                "command line: unexpected argument without a flag (value not shown); the only "
-                "subcommands are demo and simulate"
-            )
-        raise UsageError(problems)
+        raise UsageError([f"command line: {message}; see epm-gate --help"])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _ArgumentParser(
         prog="epm-gate",
+        # Without this, "--password x" would be read as an abbreviation of --password-file.
         allow_abbrev=False,
         description="Submit an Oracle EPM Cloud job (or attach to one), wait for its "
         "verdict, write a JSON summary and CI outputs, and exit with a code per outcome. "
@@ -154,10 +134,11 @@ def run_gate(args: list[str], env: Mapping[str, str]) -> int:
 
 
 def _run(args: list[str], env: Mapping[str, str], record: RunRecord, reporter: Reporter) -> None:
+    from gate.arguments import parse_arguments
     from gate.run import GateRun
     from gate.settings import load_settings
 
-    options = vars(build_parser().parse_args(args))
+    options = parse_arguments(build_parser(), args)
     overrides = {key: value for key, value in options.items() if value not in (None, "")}
     settings = load_settings(overrides)
     for name in ("password", "access_token", "client_secret", "refresh_token"):

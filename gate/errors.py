@@ -95,3 +95,14 @@ class Interrupted(GateError):
         super().__init__(f"received {signame}")
         self.signum = signum
         self.signame = signame
+
+
+class TokenEndpointUnreachable(InfraError):
+    """The token endpoint returned no usable response: a transport failure, 429 or 5xx.
+
+    ``tls`` marks a failed certificate verification, which waiting does not cure.
+    """
+
+    def __init__(self, message: str, *, tls: bool = False, http_status: int | None = None) -> None:
+        super().__init__(message, http_status=http_status)
+        self.tls = tls

@@ -190,6 +190,12 @@ class Settings(BaseSettings):
             raise ValueError("expected an https:// URL such as https://acme.epm.example.com")
         if parts.query or parts.fragment:
             raise ValueError("expected a base URL without ? or #")
+        if parts.username is not None or parts.password is not None:
+            # The URL is logged, so credentials in it would be published.
+            raise ValueError(
+                "expected a URL without user@ or user:password@; set EPM_USERNAME and "
+                "EPM_PASSWORD, or an OAuth setting, instead"
+            )
         return url
 
     @field_validator("download")

@@ -1,12 +1,16 @@
-"""Known failure modes of EPM jobs and CI gates, each played by the simulator end to end."""
+"""Known failure modes of EPM jobs and CI gates, played by the simulator end to end.
+
+Authentication cases live in test_auth_errors.py and lost submit answers in
+test_lost_submit.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from gate.simulator import Scenario, Simulator, SimulatorServer, Step, http, job
-from gate.simulator.scenarios import MAINTENANCE_PAGE, SIGN_IN_PAGE
-from tests.conftest import PASSWORD, GateResult
+from gate.simulator.scenarios import MAINTENANCE_PAGE
+from tests.conftest import GateResult
 
 Serve = Callable[..., SimulatorServer]
 Gate = Callable[..., GateResult]
@@ -118,47 +122,6 @@ def test_maintenance_at_submit_creates_no_job(serve: Serve, gate: Gate) -> None:
     assert server.simulator.count("POST") == 1
 
 
-def test_user_without_identity_domain(serve: Serve, gate: Gate) -> None:
-    server = serve(Scenario("ok", polls=[job(0)]), user="exampledomain.ci_bot")
-    first = gate(server.url)
-
-    assert first.code == 6
-    assert first.summary["outcome"] == "auth_error"
-    assert first.summary["jobId"] is None
-    assert len(server.simulator.requests) == 1
-    assert "'ci_bot'" in first.summary["message"]
-    assert "EPM_IDENTITY_DOMAIN" in first.summary["message"]
-    assert PASSWORD not in first.text
-
-    second = gate(server.url, EPM_IDENTITY_DOMAIN="exampledomain")
-    assert second.code == 0
-    assert second.summary["outcome"] == "success"
-
-
-def test_sign_in_page_instead_of_json(serve: Serve, gate: Gate) -> None:
-    server = serve(Scenario("sso", submit=[http(200, SIGN_IN_PAGE, "text/html")]))
-    result = gate(server.url)
-
-    assert result.code == 6
-    assert result.summary["outcome"] == "auth_error"
-    assert result.summary["jobId"] is None
-    assert "sign-in page" in result.summary["message"]
-    assert "SSO and MFA" in result.summary["message"]
-    assert "<title>Sign In</title>" in result.summary["message"]
-
-
-def test_redirect_to_identity_provider_not_followed(serve: Serve, gate: Gate) -> None:
-    redirect = Step(http=302, body="", headers={"Location": "https://login.example.com/sso/start"})
-    server = serve(Scenario("sso", submit=[redirect]))
-    result = gate(server.url)
-
-    assert result.code == 6
-    assert result.summary["outcome"] == "auth_error"
-    assert "login.example.com" in result.summary["message"]
-    assert "not followed" in result.summary["message"]
-    assert len(server.simulator.requests) == 1
-
-
 def test_unknown_api_version_is_rejected_once(serve: Serve, gate: Gate) -> None:
     server = serve(Scenario("ok"))
     result = gate(server.url, EPM_API_VERSION="V2")
@@ -167,16 +130,6 @@ def test_unknown_api_version_is_rejected_once(serve: Serve, gate: Gate) -> None:
     assert result.summary["outcome"] == "rejected"
     assert "application or URL not found" in result.summary["message"]
     assert [r.path for r in server.simulator.requests] == ["/aif/rest/V2/jobs"]
-
-
-def test_forbidden_names_the_roles(serve: Serve, gate: Gate) -> None:
-    server = serve(Scenario("no", submit=[http(403, '{"details": "insufficient privileges"}')]))
-    result = gate(server.url)
-
-    assert result.code == 6
-    assert "Service Administrator or Power User" in result.summary["message"]
-    assert "insufficient privileges" in result.summary["message"]
-    assert len(server.simulator.requests) == 1
 
 
 def test_attach_to_unknown_job(serve: Serve, gate: Gate) -> None:
@@ -222,19 +175,6 @@ def test_throttling_beyond_the_budget(serve: Serve, gate: Gate) -> None:
     assert result.summary["outcome"] == "infra_error"
     assert result.summary["jobId"] == 113
     assert "EPM_JOB_ID=113" in result.summary["message"]
-
-
-def test_lost_submit_answer_is_never_resent(serve: Serve, gate: Gate) -> None:
-    held = Step(status=-1, delay=2.0)
-    server = serve(Simulator(Scenario("lost", submit=[held]), first_job_id=115))
-    result = gate(server.url, EPM_REQUEST_TIMEOUT="0.5")
-
-    assert result.code == 9
-    assert result.summary["outcome"] == "submit_unknown"
-    assert result.summary["jobId"] is None
-    assert result.summary["request"]["jobName"] == "GL_ACTUALS"
-    assert "a job may have been created; check Process Details" in result.summary["message"]
-    assert server.simulator.count("POST") == 1
 
 
 def test_resets_and_slow_answers_while_polling(serve: Serve, gate: Gate) -> None:

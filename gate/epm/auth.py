@@ -24,6 +24,10 @@ class Authenticator(Protocol):
         """Return who is signing in, for messages; never a secret."""
         ...
 
+    def rejection_advice(self) -> str:
+        """Return what to check when EPM rejects these credentials with HTTP 401."""
+        ...
+
 
 class BasicAuth:
     """HTTP Basic with ``user`` or ``domain.user`` (Classic environments need the domain)."""
@@ -51,6 +55,19 @@ class BasicAuth:
         """Return the user string as sent, e.g. ``exampledomain.ci_bot``."""
         return f"user {self.user!r}"
 
+    def rejection_advice(self) -> str:
+        """Point to the identity domain, the usual cause on Classic environments."""
+        if self.has_domain:
+            return (
+                "the password is wrong or expired, or EPM_IDENTITY_DOMAIN is not the "
+                "environment's identity domain"
+            )
+        return (
+            "the password is wrong or expired, or the user lacks the identity domain: "
+            "Classic environments need it, so set EPM_IDENTITY_DOMAIN and the user is sent "
+            "as DOMAIN.USER"
+        )
+
 
 class BearerAuth:
     """A fixed OAuth 2.0 access token obtained by an earlier step."""
@@ -71,3 +88,11 @@ class BearerAuth:
     def describe(self) -> str:
         """Return a description of the credential kind."""
         return "the access token in EPM_ACCESS_TOKEN"
+
+    def rejection_advice(self) -> str:
+        """Explain a refused fixed token."""
+        return (
+            "the token expired, was revoked or was issued for another environment; get a new "
+            "one, or configure the refresh grant (EPM_TOKEN_URL, EPM_CLIENT_ID, "
+            "EPM_REFRESH_TOKEN) so the gate renews it"
+        )

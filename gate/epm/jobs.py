@@ -7,22 +7,25 @@ from urllib.parse import quote
 
 from gate.epm.session import Answer, EpmSession, Redirected, TransportError
 from gate.epm.status import JobState, MalformedJobError, parse_job
+from gate.epm.tls import CA_BUNDLE_ADVICE
 from gate.errors import (
     AuthError,
     EpmError,
     InfraError,
     RejectedError,
     SubmitUnknownError,
+    TokenEndpointUnreachable,
     TransientError,
 )
 
 LOST_SUBMIT_ADVICE = (
     "a job may have been created; check Process Details in EPM before running again"
 )
-SIGN_IN_ADVICE = (
-    "EPM answered with an HTML sign-in page instead of JSON: SSO and MFA accounts cannot "
-    "use the REST API; use a service account with Basic auth, or OAuth 2.0"
+SSO_ADVICE = (
+    "SSO and MFA accounts cannot use the REST API; use a service account with Basic auth, "
+    "or OAuth 2.0"
 )
+SIGN_IN_ADVICE = f"EPM answered with an HTML sign-in page instead of JSON: {SSO_ADVICE}"
 ROLES_ADVICE = "the user lacks the Service Administrator or Power User role"
 
 
@@ -112,7 +115,16 @@ def read_status(session: EpmSession, url: str, job_id: int) -> JobState:
     try:
         answer = _get_with_renewal(session, url)
     except TransportError as exc:
+        if exc.tls:
+            # A certificate that fails verification does not heal by waiting.
+            raise InfraError(
+                f"status request to {session.base_url} failed: {exc.reason}. {CA_BUNDLE_ADVICE}"
+            ) from exc
         raise TransientError(exc.reason) from exc
+    except TokenEndpointUnreachable as exc:
+        if exc.tls:
+            raise
+        raise TransientError(exc.message) from exc
     except Redirected as exc:
         raise _redirect_error(exc, submit=False) from exc
 
@@ -150,13 +162,17 @@ def _get_with_renewal(session: EpmSession, url: str) -> Answer:
 
 
 def _raise_for_refusal(answer: Answer, session: EpmSession, *, what: str) -> None:
-    """Raise for 4xx answers and sign-in pages; return for anything else."""
+    """Raise for 4xx responses and sign-in pages; return for anything else.
+
+    None of these is retried, because the same request would get the same response.
+    """
     code = answer.http_status
+    if answer.is_sign_in_page and code < 500:
+        raise AuthError(f"{SIGN_IN_ADVICE}; the page began: {answer.preview()!r}", http_status=code)
     if code == 401:
         raise AuthError(
-            f"{what} refused with HTTP 401 for {session.auth.describe()}: the credentials "
-            "are wrong or expired. Classic environments need the identity domain: set "
-            "EPM_IDENTITY_DOMAIN so the user is sent as DOMAIN.USER",
+            f"{what} refused with HTTP 401{_quote_any(answer)} for {session.auth.describe()}: "
+            f"{session.auth.rejection_advice()}",
             http_status=code,
             details=answer.details,
         )
@@ -185,20 +201,25 @@ def _raise_for_refusal(answer: Answer, session: EpmSession, *, what: str) -> Non
             http_status=code,
             details=answer.details,
         )
-    if answer.is_sign_in_page:
-        raise AuthError(f"{SIGN_IN_ADVICE}; the page began: {answer.preview()!r}", http_status=code)
 
 
 def _quote(answer: Answer, sep: str = ": ") -> str:
     return f"{sep}{answer.details}" if answer.details else ""
 
 
+def _quote_any(answer: Answer) -> str:
+    """Quote the server's error text, also from a plain-text or XML body such as EPM's 401s."""
+    if answer.details:
+        return f" ({answer.details})"
+    if answer.json is not None or answer.is_html or not answer.text.strip():
+        return ""
+    return f" ({answer.preview()!r})"
+
+
 def _unreachable(exc: TransportError, session: EpmSession) -> EpmError:
     if exc.tls:
         return InfraError(
-            f"cannot reach {session.base_url}: {exc.reason}. If a proxy inspects TLS or EPM "
-            "uses a private CA, set EPM_CA_BUNDLE to a PEM file of the extra CA certificates; "
-            "no job was created"
+            f"cannot reach {session.base_url}: {exc.reason}. {CA_BUNDLE_ADVICE}; no job was created"
         )
     return InfraError(f"cannot reach {session.base_url}: {exc.reason}; no job was created")
 
@@ -206,9 +227,8 @@ def _unreachable(exc: TransportError, session: EpmSession) -> EpmError:
 def _redirect_error(exc: Redirected, *, submit: bool) -> EpmError:
     if exc.sign_in:
         return AuthError(
-            f"EPM redirected to a sign-in page ({exc.location}), which was not followed: SSO "
-            "and MFA accounts cannot use the REST API; use a service account with Basic "
-            "auth, or OAuth 2.0"
+            f"EPM redirected to a sign-in page or another host ({exc.location}), which the "
+            f"gate did not follow: {SSO_ADVICE}"
         )
     if submit:
         return SubmitUnknownError(f"submit was redirected to {exc.location}; {LOST_SUBMIT_ADVICE}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import tempfile
@@ -12,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from gate.epm.auth import SecretSink
-from gate.errors import AuthError, InfraError
+from gate.epm.tls import CA_BUNDLE_ADVICE, configure_trust
+from gate.errors import AuthError, TokenEndpointUnreachable
 
 if TYPE_CHECKING:
     from gate.settings import Settings
@@ -29,6 +31,8 @@ RESEED_ADVICE = (
     "are single-use). Seed EPM_REFRESH_TOKEN again from a new device-code sign-in, and set "
     "EPM_REFRESH_TOKEN_OUT so each run hands the next one on"
 )
+# How much of the token endpoint's error_description goes into a message.
+DESCRIPTION_LIMIT = 200
 
 
 class RefreshGrantAuth:
@@ -55,14 +59,16 @@ class RefreshGrantAuth:
         self.request_timeout = request_timeout
         self.http = requests.Session()
         self.http.headers["Accept"] = "application/json"
-        if ca_bundle is not None:
-            self.http.verify = str(ca_bundle)
+        configure_trust(self.http, ca_bundle)
         self.access_token: str | None = None
         self.expires_at = 0.0
         self.grants = 0
         sink(refresh_token)
         if client_secret:
             sink(client_secret)
+        self.client_header = _client_basic_header(client_id, client_secret)
+        if self.client_header:
+            sink(self.client_header)
 
     @classmethod
     def from_settings(cls, settings: Settings, sink: SecretSink) -> RefreshGrantAuth:
@@ -97,12 +103,19 @@ class RefreshGrantAuth:
         """Return the OAuth client, for messages."""
         return f"the OAuth access token of client {self.client_id!r}"
 
+    def rejection_advice(self) -> str:
+        """Explain a token refused although it was just granted or renewed."""
+        return (
+            "EPM refused a freshly granted token; check that EPM_TOKEN_URL and EPM_CLIENT_ID "
+            "belong to the identity domain of EPM_URL and that the client may call EPM"
+        )
+
     def grant(self) -> None:
         """Exchange the refresh token for an access token (and usually a new refresh token)."""
         form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
-        auth = None
-        if self.client_secret:
-            auth = (self.client_id, self.client_secret)
+        headers = {}
+        if self.client_header:
+            headers["Authorization"] = self.client_header
         else:
             form["client_id"] = self.client_id
         self.grants += 1
@@ -110,28 +123,35 @@ class RefreshGrantAuth:
             response = self.http.post(
                 self.token_url,
                 data=form,
-                auth=auth,
+                headers=headers,
                 timeout=(self.request_timeout, self.request_timeout),
                 allow_redirects=False,
             )
         except requests.exceptions.SSLError as exc:
-            raise InfraError(
-                f"cannot reach the token endpoint {self.token_url}: TLS verification failed; "
-                "set EPM_CA_BUNDLE to a PEM file of the extra CA certificates"
+            raise TokenEndpointUnreachable(
+                f"cannot reach the token endpoint {self.token_url}: TLS verification failed. "
+                f"{CA_BUNDLE_ADVICE}",
+                tls=True,
             ) from exc
         except requests.exceptions.RequestException as exc:
-            raise InfraError(
+            raise TokenEndpointUnreachable(
                 f"cannot reach the token endpoint {self.token_url}: {type(exc).__name__}"
             ) from exc
-        self._accept(response)
+        with response:
+            self._accept(response)
 
     def _accept(self, response: requests.Response) -> None:
+        code = response.status_code
+        if code == 429 or code >= 500:
+            raise TokenEndpointUnreachable(
+                f"the token endpoint {self.token_url} returned HTTP {code}", http_status=code
+            )
         try:
             body: Any = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
-        if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
-            raise self._grant_error(response.status_code, body)
+        if code != 200 or not isinstance(body, dict) or "access_token" not in body:
+            raise self._grant_error(code, body)
         token = body["access_token"]
         if not isinstance(token, str) or not token:
             raise AuthError("the token endpoint answered without a usable access_token")
@@ -145,13 +165,24 @@ class RefreshGrantAuth:
             self.sink(rotated)
             self.refresh_token = rotated
             self._hand_on(rotated)
-        log.info("got an OAuth access token valid for %.0fs", lifetime)
+        log.info("got an OAuth access token valid for %gs", lifetime)
 
     def _grant_error(self, code: int, body: Any) -> AuthError:
         error = body.get("error") if isinstance(body, dict) else None
+        description = body.get("error_description") if isinstance(body, dict) else None
+        quoted_description = ""
+        if isinstance(description, str) and description.strip():
+            quoted_description = f" ({' '.join(description.split())[:DESCRIPTION_LIMIT]})"
+        if 300 <= code < 400:
+            return AuthError(
+                f"the token endpoint returned a redirect (HTTP {code}), which the gate "
+                "does not follow; set EPM_TOKEN_URL to the endpoint itself, such as "
+                "https://idcs-....identity.oraclecloud.com/oauth2/v1/token",
+                http_status=code,
+            )
         if error == "invalid_grant":
             return AuthError(
-                f"token grant refused (HTTP {code}, invalid_grant): {RESEED_ADVICE}",
+                f"token grant refused (HTTP {code}, invalid_grant{quoted_description}): {RESEED_ADVICE}",
                 http_status=code,
             )
         if error in ("invalid_client", "unauthorized_client"):
@@ -160,9 +191,16 @@ class RefreshGrantAuth:
                 "EPM_CLIENT_SECRET, and that the client may use the refresh-token grant",
                 http_status=code,
             )
+        if code == 200:
+            return AuthError(
+                f"the token endpoint {self.token_url} returned HTTP 200 without an access_token; "
+                "check that EPM_TOKEN_URL is the OAuth 2.0 token endpoint",
+                http_status=code,
+            )
         detail = f", {error}" if isinstance(error, str) else ""
         return AuthError(
-            f"token grant refused (HTTP {code}{detail}) by {self.token_url}", http_status=code
+            f"token grant refused (HTTP {code}{detail}{quoted_description}) by {self.token_url}",
+            http_status=code,
         )
 
     def _hand_on(self, token: str) -> None:
@@ -175,17 +213,51 @@ class RefreshGrantAuth:
             )
             return
         path = self.refresh_token_out
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
-            os.fchmod(handle, 0o600)
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(token + "\n")
-            os.replace(temporary, path)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+            write_private(path, token + "\n")
+        except OSError as exc:
+            # The run goes on: the job is not at fault, and failing now would not bring the
+            # used-up refresh token back.
+            log.error(
+                "cannot write the rotated refresh token to %s (EPM_REFRESH_TOKEN_OUT): %s; the "
+                "refresh token given to this run is now used up, so seed EPM_REFRESH_TOKEN "
+                "again before the next run",
+                path,
+                exc.strerror or type(exc).__name__,
+            )
+            return
         log.info("rotated refresh token written to %s (mode 0600)", path)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` atomically with a file of mode 0600 holding ``text``.
+
+    The text goes to a temporary file in the same folder, created 0600, synced, then
+    renamed over ``path``. Readers see the old content or the new, never a mix.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _client_basic_header(client_id: str, client_secret: str | None) -> str | None:
+    """Return the HTTP Basic header of a confidential client, or None for a public one.
+
+    The id and secret go as they are, UTF-8 encoded; requests' own Basic helper would
+    encode them as Latin-1.
+    """
+    if not client_secret:
+        return None
+    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
 def _seconds(value: object) -> float | None:

@@ -16,6 +16,8 @@ import urllib3.exceptions
 from gate import __version__
 from gate.epm.auth import Authenticator
 from gate.epm.retry import parse_retry_after
+from gate.epm.tls import ca_bundle_problem, configure_trust
+from gate.errors import UsageError
 
 USER_AGENT = (
     f"epm-gate/{__version__} (Python {platform.python_version()}; {platform.system()}) "
@@ -25,6 +27,9 @@ USER_AGENT = (
 MAX_REDIRECTS = 5
 # How much of an unexpected body goes into messages and the log.
 BODY_PREVIEW = 200
+# How much of the server's own error text goes into messages. A cut text ends with "...",
+# which lets the redactor mask a secret cut in half.
+DETAILS_LIMIT = 500
 
 _SIGN_IN_PAGE = re.compile(
     r"type\s*=\s*[\"']?password|<title>[^<]*(sign[ -]?in|log[ -]?in|logon|single sign)"
@@ -63,7 +68,9 @@ class Answer:
         """Return the body parsed as JSON, or None when it is not JSON."""
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # A hostile body nested deeper than the parser's recursion limit is not JSON
+            # the gate can use either.
             return None
 
     @property
@@ -93,7 +100,8 @@ class Answer:
         for key in ("details", "detail", "message", "error_description", "error"):
             value = body.get(key)
             if isinstance(value, str) and value.strip() and value.strip() != "null":
-                return value.strip()[:500]
+                text = value.strip()
+                return text[:DETAILS_LIMIT] + ("..." if len(text) > DETAILS_LIMIT else "")
         return None
 
     def preview(self) -> str:
@@ -133,12 +141,13 @@ class EpmSession:
         self.http = requests.Session()
         self.http.headers["User-Agent"] = USER_AGENT
         self.http.headers["Accept"] = "application/json"
-        # Proxies from HTTPS_PROXY and NO_PROXY apply; a ~/.netrc must not replace the
-        # configured credentials.
-        self.http.trust_env = True
-        self.http.auth = _keep_headers
-        if ca_bundle is not None:
-            self.http.verify = str(ca_bundle)
+        try:
+            configure_trust(self.http, ca_bundle)
+        except OSError as exc:
+            # The settings checks load the bundle first, so only a file changed since
+            # then gets here.
+            assert ca_bundle is not None
+            raise UsageError([ca_bundle_problem(ca_bundle) or f"EPM_CA_BUNDLE: {exc}"]) from exc
 
     def url(self, path: str) -> str:
         """Return the absolute URL of an API path such as ``/aif/rest/V1/jobs``."""
@@ -212,7 +221,7 @@ class EpmSession:
                 f"TLS verification failed: {_root_cause(exc)}", sent=False, tls=True
             ) from exc
         except requests.exceptions.ProxyError as exc:
-            raise TransportError(f"proxy failed: {_root_cause(exc)}", sent=False) from exc
+            raise TransportError(_proxy_reason(exc), sent=False) from exc
         except requests.exceptions.ConnectTimeout as exc:
             raise TransportError(f"connect timed out after {timeout:g}s", sent=False) from exc
         except requests.exceptions.ReadTimeout as exc:
@@ -227,18 +236,29 @@ class EpmSession:
     def read(self, response: requests.Response) -> Answer:
         """Read a response body into an Answer; a broken body read is a TransportError."""
         try:
-            text = response.content.decode(response.encoding or "utf-8", errors="replace")
+            content = response.content
         except requests.exceptions.RequestException as exc:
             raise TransportError(f"answer cut off: {_root_cause(exc)}", sent=True) from exc
         finally:
             response.close()
+        text = _decode(content, response.headers.get("content-type", ""))
         headers = {key.lower(): value for key, value in response.headers.items()}
         return Answer(response.status_code, headers, text, response.url or "")
 
 
-def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """Leave the request as it is; set as session auth, it stops requests reading ~/.netrc."""
-    return request
+def _decode(content: bytes, content_type: str) -> str:
+    """Decode a body with its declared charset, else UTF-8.
+
+    requests assumes ISO-8859-1 for text/* without a charset, which garbles EPM's UTF-8
+    pages, and with them any secret they echo, past what the redactor recognises.
+    """
+    match = re.search(r"charset\s*=\s*\"?([\w.:-]+)", content_type, re.IGNORECASE)
+    if match:
+        try:
+            return content.decode(match.group(1), errors="replace")
+        except LookupError:
+            pass
+    return content.decode("utf-8", errors="replace")
 
 
 def _root_cause(exc: BaseException) -> str:
@@ -253,6 +273,23 @@ def _root_cause(exc: BaseException) -> str:
             break
         cause = inner
     return str(cause) or type(cause).__name__
+
+
+def _proxy_reason(exc: requests.exceptions.ProxyError) -> str:
+    """Describe a proxy failure; urllib3 reports a refused CONNECT only as text."""
+    tunnel = re.search(r"Tunnel connection failed: (\d{3})([^'\")]*)", str(exc))
+    if tunnel is None:
+        return f"proxy failed: {_root_cause(exc)}"
+    code, reason = tunnel.group(1), tunnel.group(2).strip()
+    if code == "407":
+        return (
+            f"the proxy refused its credentials (HTTP 407 {reason}); check the user and "
+            "password in HTTPS_PROXY"
+        )
+    return (
+        f"the proxy refused to connect to EPM (HTTP {code} {reason}); check HTTPS_PROXY "
+        "and NO_PROXY"
+    )
 
 
 def _may_have_sent(exc: requests.exceptions.ConnectionError) -> bool:

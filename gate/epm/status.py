@@ -53,7 +53,13 @@ _JOB_STATUS_AGREES = {
 # "Completed with Errors" does. Planning responses carry no jobStatus at all.
 _WARNING_TEXT = re.compile(r"warning|with errors", re.IGNORECASE)
 
-_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+# ASCII digits only: int() also reads the digits of other scripts, such as U+0660 as 0.
+_INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$", re.ASCII)
+
+# Deepest nesting kept from a job object. EPM's are two or three levels deep; a hostile
+# body nested hundreds of levels would exhaust the recursion limit of the report writers.
+MAX_NESTING = 32
+TOO_DEEP = f"(nested deeper than {MAX_NESTING} levels; not kept)"
 
 
 class MalformedJobError(ValueError):
@@ -144,7 +150,11 @@ def parse_int(value: object) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and _INTEGER.match(value):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:
+            # Python refuses to convert strings of more than 4300 digits.
+            return None
     return None
 
 
@@ -174,14 +184,26 @@ def parse_job(body: object) -> JobState:
             raise MalformedJobError("the answer has a status that is not a number")
         raise MalformedJobError("the answer has no status field")
     job_id = parse_int(body.get("jobId", body.get("jobID")))
+    raw: dict[str, Any] = limit_nesting(body, MAX_NESTING)
     return JobState(
         status=status,
-        raw=body,
+        raw=raw,
         job_id=job_id,
-        job_name=_text(body.get("jobName")),
-        job_status=_text(body.get("jobStatus")),
-        descriptive_status=_text(body.get("descriptiveStatus")),
-        details=_text(body.get("details")),
-        log_file=_text(body.get("logFileName")),
-        output_file=_text(body.get("outputFileName")),
+        job_name=_text(raw.get("jobName")),
+        job_status=_text(raw.get("jobStatus")),
+        descriptive_status=_text(raw.get("descriptiveStatus")),
+        details=_text(raw.get("details")),
+        log_file=_text(raw.get("logFileName")),
+        output_file=_text(raw.get("outputFileName")),
     )
+
+
+def limit_nesting(value: Any, levels: int) -> Any:
+    """Return JSON data with containers below ``levels`` of nesting replaced by a note."""
+    if not isinstance(value, (dict, list)):
+        return value
+    if levels <= 0:
+        return TOO_DEEP
+    if isinstance(value, dict):
+        return {key: limit_nesting(item, levels - 1) for key, item in value.items()}
+    return [limit_nesting(item, levels - 1) for item in value]

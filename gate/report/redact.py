@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from collections.abc import Callable
@@ -10,18 +11,34 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
+# Previews and excerpts end with this when they cut text short.
+ELLIPSIS = "..."
+# Shortest start of a secret masked when a preview cuts the secret short.
+MIN_CUT = 3
 
 # C0 and C1 control characters, DEL and ANSI escape sequences. Console lines, step
 # summaries and JUnit text drop them, so server text cannot start a new line that a CI
 # runner would read as a workflow command, nor recolour or rewrite the log.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_PERCENT_HEX = re.compile(r"%[0-9A-F]{2}")
 
 
 def derived_forms(secret: str) -> set[str]:
-    """Return the secret and the encodings in which it may reappear in text."""
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+    """Return the secret and the encodings in which it may reappear in text.
+
+    Besides the raw value: base64 (a Basic header), percent-encoding as in URLs and forms
+    (with upper- and lower-case hex), JSON string escaping (ASCII-only or not), and HTML
+    escaping, as in a sign-in page that echoes a submitted value.
+    """
+    url_forms = {quote(secret, safe=""), quote_plus(secret)}
+    url_forms |= {_PERCENT_HEX.sub(lambda match: match.group().lower(), form) for form in url_forms}
+    forms = {secret, *url_forms}
+    forms |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms |= {html.escape(secret), html.escape(secret, quote=False)}
     forms.add(base64.b64encode(secret.encode()).decode())
+    # UTF-8 bytes read as Latin-1, as a client that assumes HTTP's old default shows them.
+    forms.add(secret.encode().decode("latin-1"))
     return {form for form in forms if form}
 
 
@@ -57,10 +74,24 @@ class Redactor:
         return list(self._ordered)
 
     def scrub(self, text: str) -> str:
-        """Return the text with every secret form replaced by ``***``."""
+        """Return the text with every secret form replaced by ``***``.
+
+        A form cut short right before ``...`` (a body preview that ends inside a secret)
+        is masked too.
+        """
         for form in self._ordered:
             if form in text:
                 text = text.replace(form, MASK)
+        if ELLIPSIS in text:
+            text = self._scrub_cut(text)
+        return text
+
+    def _scrub_cut(self, text: str) -> str:
+        for form in self._ordered:
+            for length in range(len(form) - 1, MIN_CUT - 1, -1):
+                cut = form[:length] + ELLIPSIS
+                if cut in text:
+                    text = text.replace(cut, MASK + ELLIPSIS)
         return text
 
     def scrub_data(self, value: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -89,11 +90,26 @@ def run_simulator(argv: list[str]) -> int:
         choices=sorted(builtin_scenarios()),
         help="play this scenario for every job instead of choosing by job name",
     )
+    parser.add_argument(
+        "--certfile", help="PEM certificate chain; with it the simulator serves HTTPS"
+    )
+    parser.add_argument("--keyfile", help="PEM private key of --certfile (default: in certfile)")
     options = parser.parse_args(argv)
     scenario = builtin_scenarios()[options.scenario] if options.scenario else None
     simulator = Simulator(scenario, user=options.user, password=options.password)
+    context = None
+    if options.certfile:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            context.load_cert_chain(options.certfile, options.keyfile)
+        except (OSError, ssl.SSLError) as exc:
+            print(f"error: cannot load --certfile/--keyfile: {exc}", file=sys.stderr)
+            return 2
+    elif options.keyfile:
+        print("error: --keyfile needs --certfile", file=sys.stderr)
+        return 2
     try:
-        server = SimulatorServer(simulator, options.host, options.port)
+        server = SimulatorServer(simulator, options.host, options.port, ssl_context=context)
     except OSError as exc:
         print(
             f"error: cannot listen on {options.host}:{options.port}: {exc.strerror}",

@@ -10,6 +10,7 @@ import base64
 import json
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from gate.simulator.planning import PlanningApi
 
 Handler = Callable[["Exchange", "re.Match[str]"], None]
+
+# Seconds a client gets to complete the TLS handshake in HTTPS mode.
+HANDSHAKE_TIMEOUT = 10.0
 
 
 @dataclass
@@ -99,6 +103,10 @@ class Simulator:
         self.jobs: dict[int, SimulatedJob] = {}
         self.requests: list[RecordedRequest] = []
         self.submits = 0
+        # Accepts bearer tokens beyond ``tokens``, such as those a token endpoint issued.
+        self.bearer_check: Callable[[str], bool] | None = None
+        # The response to a request without valid credentials: body and content type.
+        self.unauthorised_answer = ("", "text/plain")
         self.lock = threading.Lock()
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.add_route("POST", r"/aif/rest/(?P<version>[^/]+)/jobs", _submit)
@@ -129,13 +137,15 @@ class Simulator:
 
     def authorised(self, header: str | None) -> bool:
         """Check an Authorization header against the configured user or tokens."""
-        if self.user is None and not self.tokens:
+        if self.user is None and not self.tokens and self.bearer_check is None:
             return True
         if not header:
             return False
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer":
-            return value in self.tokens
+            if value in self.tokens:
+                return True
+            return self.bearer_check is not None and self.bearer_check(value)
         if scheme.lower() == "basic" and self.user is not None:
             expected = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
             return value == expected
@@ -325,7 +335,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             ):
                 handler(exchange, match)
             else:
-                exchange.send(401, b"", "text/plain", {"WWW-Authenticate": 'Basic realm="EPM"'})
+                text, content_type = self.simulator.unauthorised_answer
+                exchange.send(
+                    401, text.encode(), content_type, {"WWW-Authenticate": 'Basic realm="EPM"'}
+                )
             return
         exchange.send_json(404, {"status": 8, "details": f"no resource at {path}"})
 
@@ -335,20 +348,51 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     tls = False
+    ssl_context: ssl.SSLContext | None = None
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Ignore broken connections: scripted resets and impatient clients cause them."""
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Serve one connection; in HTTPS mode, after a TLS handshake in this thread.
+
+        The handshake runs here rather than in ``accept``, so a client that rejects the
+        certificate or never speaks cannot stall the listening thread.
+        """
+        if self.ssl_context is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            connection = self.ssl_context.wrap_socket(request, server_side=True)
+        except OSError:
+            return
+        connection.settimeout(None)
+        try:
+            super().finish_request(connection, client_address)
+        finally:
+            connection.close()
+
 
 class SimulatorServer:
-    """Serves a Simulator on a loopback port in a background thread."""
+    """Serves a Simulator on a loopback port in a background thread.
+
+    With ``ssl_context`` (a server context holding a certificate chain) it serves HTTPS.
+    """
 
     def __init__(
-        self, simulator: Simulator | None = None, host: str = "127.0.0.1", port: int = 0
+        self,
+        simulator: Simulator | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.simulator = simulator or Simulator()
         handler = type("Handler", (_RequestHandler,), {"simulator": self.simulator})
         self.httpd = _QuietServer((host, port), handler)
+        self.httpd.ssl_context = ssl_context
+        self.httpd.tls = ssl_context is not None
         self.thread: threading.Thread | None = None
 
     @property
