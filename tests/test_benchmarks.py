@@ -47,6 +47,15 @@ def test_startup_benchmark_tiny(tmp_path: Path) -> None:
     assert "import self time of one gate run" in completed.stdout
 
 
+def test_download_memory_benchmark_tiny(tmp_path: Path) -> None:
+    completed = run_benchmark(tmp_path, "download_memory.py", "--size-mib", "4", "--status", "1")
+
+    assert completed.returncode == 0, completed.stderr
+    assert "log 4 MiB, job status 1, exit 1" in completed.stdout
+    assert "saved 4194304 bytes" in completed.stdout
+    assert "PASS" in completed.stdout
+
+
 def test_benchmarks_reject_bad_sizes(tmp_path: Path) -> None:
     polling = run_benchmark(tmp_path, "polling.py", "--samples", "0")
     durations = run_benchmark(tmp_path, "polling.py", "--durations", "10,2min")
