@@ -13,7 +13,8 @@ from types import FrameType
 
 from gate.simulator.planning_scripts import builtin_planning_scripts
 from gate.simulator.scenarios import builtin_scenarios
-from gate.simulator.server import Simulator, SimulatorServer
+from gate.simulator.server import Simulator
+from gate.simulator.serving import SimulatorServer
 
 DEMO_USER = "demo_user"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - a throwaway credential of the local simulator
