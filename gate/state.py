@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gate.atomic import write_atomic
 from gate.record import iso, utc_now
-from gate.report.summary import write_atomic
 from gate.settings import Settings
 
 log = logging.getLogger("gate")

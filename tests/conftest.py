@@ -19,6 +19,19 @@ from gate.simulator import Scenario, Simulator, SimulatorServer
 USER = "ci_bot"
 PASSWORD = "example-pass"
 
+# The step outputs, in the order the gate writes them at the end of a run.
+OUTPUT_NAMES = (
+    "job-id",
+    "status",
+    "job-status",
+    "outcome",
+    "exit-code",
+    "log-file",
+    "output-file",
+    "summary-path",
+    "failure-category",
+)
+
 # Fast schedules, so a scripted job of a few polls ends within a second or two.
 FAST = {
     "EPM_POLL_INTERVAL": "0.05",

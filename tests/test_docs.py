@@ -10,19 +10,9 @@ from pathlib import Path
 import yaml
 
 from gate.settings import SECRET_FIELDS, Settings, env_name, flag_name
+from tests.conftest import OUTPUT_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUTS = [
-    "job-id",
-    "status",
-    "job-status",
-    "outcome",
-    "exit-code",
-    "log-file",
-    "output-file",
-    "summary-path",
-    "failure-category",
-]
 
 
 def readme_settings() -> dict[str, str]:
@@ -78,8 +68,8 @@ def test_action_maps_inputs_to_settings() -> None:
 
 def test_action_declares_every_output() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
-    assert list(action["outputs"]) == OUTPUTS
-    for name in OUTPUTS:
+    assert list(action["outputs"]) == list(OUTPUT_NAMES)
+    for name in OUTPUT_NAMES:
         assert action["outputs"][name]["value"] == f"${{{{ steps.gate.outputs.{name} }}}}"
 
 

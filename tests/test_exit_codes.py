@@ -9,19 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from gate.simulator import Scenario, SimulatorServer, http, job
-from tests.conftest import GateResult
-
-OUTPUT_NAMES = {
-    "job-id",
-    "status",
-    "job-status",
-    "outcome",
-    "exit-code",
-    "log-file",
-    "output-file",
-    "summary-path",
-    "failure-category",
-}
+from tests.conftest import OUTPUT_NAMES, GateResult
 
 
 @dataclass
@@ -130,7 +118,7 @@ def test_exit_code_per_outcome(
     assert result.summary["outcome"] == case.outcome
     assert result.summary["exitCode"] == case.code
     assert result.summary["status"] == case.status
-    assert set(result.outputs) == OUTPUT_NAMES
+    assert list(result.outputs) == list(OUTPUT_NAMES)
     assert result.outputs["outcome"] == case.outcome
     assert result.outputs["exit-code"] == str(case.code)
     assert result.outputs["failure-category"] == case.category

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
 
+from gate.atomic import write_atomic
 from gate.epm.auth import SecretSink
 from gate.epm.tls import CA_BUNDLE_ADVICE, configure_trust
 from gate.errors import AuthError, TokenEndpointUnreachable
@@ -230,23 +229,8 @@ class RefreshGrantAuth:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with a file of mode 0600 holding ``text``.
-
-    The text goes to a temporary file in the same folder, created 0600, synced, then
-    renamed over ``path``. Readers see the old content or the new, never a mix.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` atomically with a file of mode 0600 holding ``text``."""
+    write_atomic(path, text, mode=0o600)
 
 
 def _client_basic_header(client_id: str, client_secret: str | None) -> str | None:

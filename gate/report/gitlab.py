@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from gate.atomic import write_atomic
 from gate.record import RunRecord
 from gate.report.redact import Redactor, strip_controls
-from gate.report.summary import write_atomic
 
 DOTENV_LIMIT_BYTES = 5 * 1024
 # Maximum length of one value, so the file stays far below the limit with every name present.

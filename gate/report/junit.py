@@ -13,10 +13,10 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from gate.atomic import write_atomic
 from gate.outcome import Outcome
 from gate.record import RunRecord
 from gate.report.redact import Redactor, strip_controls
-from gate.report.summary import write_atomic
 
 SUITE_NAME = "epm-gate"
 # GitLab fails to parse huge text nodes; 64 KB of log tail is plenty to see the error.

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from gate.atomic import write_atomic
 from gate.record import RunRecord, iso
 from gate.report.redact import Redactor
 
@@ -60,21 +59,6 @@ def build_summary(record: RunRecord, redactor: Redactor, summary_path: Path) -> 
     }
     scrubbed: dict[str, Any] = redactor.scrub_data(document)
     return scrubbed
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a UTF-8 file through a temporary file and a rename, so readers never see half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def write_summary(path: Path, document: dict[str, Any]) -> None:
