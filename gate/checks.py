@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import tempfile
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -156,22 +157,42 @@ def _check_files(settings: Settings) -> list[str]:
         problem = ca_bundle_problem(settings.ca_bundle)
         if problem:
             problems.append(problem)
-    out = settings.refresh_token_out
-    if out is not None:
-        folder = out.parent
-        if out.is_dir():
-            problems.append(f"EPM_REFRESH_TOKEN_OUT: {out} is a folder; give a file path")
-        elif folder.exists() and not folder.is_dir():
-            problems.append(f"EPM_REFRESH_TOKEN_OUT: {folder} is not a folder; fix the path")
-        elif folder.is_dir() and not os.access(folder, os.W_OK):
-            problems.append(
-                f"EPM_REFRESH_TOKEN_OUT: cannot write into {folder}; choose a writable folder"
-            )
+    outputs = {
+        "EPM_SUMMARY_PATH": settings.summary_path,
+        "EPM_JUNIT_PATH": settings.junit_path,
+        "EPM_DOTENV_PATH": settings.dotenv_path,
+        "EPM_REFRESH_TOKEN_OUT": settings.refresh_token_out,
+    }
+    for variable, path in outputs.items():
+        if path is not None:
+            problems += _writable_file_problems(variable, path)
+    if settings.download:
+        problems += _writable_folder_problems("EPM_DOWNLOAD_DIR", settings.download_dir)
     return problems
 
 
-def require(settings: Settings) -> None:
-    """Raise UsageError when the settings cannot drive a run."""
-    problems = check_settings(settings)
-    if problems:
-        raise UsageError(problems)
+def _writable_file_problems(variable: str, path: Path) -> list[str]:
+    """Return a problem when the gate could not create or replace the file at ``path``."""
+    if path.is_dir():
+        return [f"{variable}: {path} is a folder; give a file path"]
+    return _writable_folder_problems(variable, path.parent)
+
+
+def _writable_folder_problems(variable: str, folder: Path) -> list[str]:
+    """Return a problem unless ``folder`` exists or could be made, and would take new files.
+
+    A temporary file is tried in the nearest folder that exists, because permission bits
+    alone mislead (root, read-only mounts, /proc); nothing is left behind.
+    """
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return [f"{variable}: {existing} is not a folder; fix the path"]
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return [f"{variable}: cannot write into {existing}: {reason}; choose a writable folder"]
+    return []

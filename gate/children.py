@@ -52,10 +52,17 @@ def find_children(details: str | None, log_lines: Iterable[str] = ()) -> list[di
     sources = [("details", line) for line in (details or "").splitlines()]
     for source, line in [*sources, *(("log", line) for line in log_lines)]:
         for child in _children_in(line):
-            key = (child.get("stage"), child.get("name"), child.get("jobId"))
+            # A child named in the details and again in the log (often with its job id)
+            # is one child: later mentions fill in what earlier ones left out.
+            key = ("name", child["name"]) if child.get("name") else ("id", child.get("jobId"))
             if key in found:
-                if "state" in child:
-                    found[key]["state"] = child["state"]
+                known = found[key]
+                for field in ("stage", "jobId"):
+                    if known.get(field) is None and child.get(field) is not None:
+                        known[field] = child[field]
+                # The details are EPM's final word on the job, so their state stands.
+                if "state" in child and not (known["source"] == "details" and "state" in known):
+                    known["state"] = child["state"]
                 continue
             if len(found) >= MAX_CHILDREN:
                 return list(found.values())

@@ -113,6 +113,7 @@ def run_gate(args: list[str], env: Mapping[str, str]) -> int:
     except GateError as exc:
         if isinstance(exc, UsageError):
             _log_problems(exc)
+            record.problems = exc.problems
         record.finish(exc.outcome, _with_job_context(exc, record))
     finally:
         _block_signals()
@@ -123,7 +124,7 @@ def run_gate(args: list[str], env: Mapping[str, str]) -> int:
         assert record.outcome is not None
 
         job = record.job or {}
-        texts = [job.get(key) for key in ("jobStatus", "descriptiveStatus", "details")]
+        texts = [job.get(key) for key in ("details", "descriptiveStatus", "jobStatus")]
         record.failure = diagnose(
             record.outcome, record.message, [t for t in texts if isinstance(t, str)]
         )

@@ -96,7 +96,7 @@ class Collector:
             # Imported only for a failed job, so a successful run starts faster.
             from gate.diagnose import diagnose
 
-            texts = [state.job_status, state.descriptive_status, state.details]
+            texts = [state.details, state.descriptive_status, state.job_status]
             record.failure = diagnose(
                 record.outcome, record.message, texts, read_log_lines(log_path)
             )

@@ -206,8 +206,8 @@ def diagnose(
 ) -> Failure | None:
     """Return the failure of a run that did not succeed, or None for a success.
 
-    ``status_texts`` are the job's jobStatus, descriptiveStatus and details; ``log_lines``
-    the job log, read once. ``reason`` is the verdict, kept when no pattern matches.
+    ``status_texts`` are the job's details, descriptiveStatus and jobStatus, most telling
+    first; ``log_lines`` the job log, read once. ``reason`` is the verdict, kept when no pattern matches.
     Without a log, the lines of ``details`` (often a Java stack trace) form the excerpt.
     """
     if outcome is Outcome.SUCCESS:

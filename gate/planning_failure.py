@@ -41,7 +41,7 @@ def explain_planning_job(api: JobApi, state: JobState, record: RunRecord) -> Non
     record.warnings.extend(messages.warnings)
     record.children.extend(messages.children)
 
-    status_texts = [state.job_status, state.descriptive_status, state.details]
+    status_texts = [state.details, state.descriptive_status, state.job_status]
     failure = diagnose(record.outcome, record.message, status_texts, messages.lines)
     if failure is not None:
         if messages.rejected_records is not None:

@@ -65,6 +65,8 @@ class RunRecord:
     exit_code: int | None = None
     message: str = ""
     failure: Failure | None = None
+    # One line per invalid setting, for a usage error; each is logged on its own.
+    problems: list[str] = field(default_factory=list)
     last_answer_at: dt.datetime | None = None
 
     def observe(self, job: dict[str, Any], status: int, job_status: str | None) -> bool:

@@ -150,6 +150,9 @@ class GateRun:
         if recorded is not None:
             return self._resume(recorded, rerun), None
         self.record.request = body
+        # EPM_JOB_PARAMETERS may override the name and type; the reports name what was sent.
+        self.record.job_name = str(body.get("jobName") or self.record.job_name or "") or None
+        self.record.job_type = str(body.get("jobType") or self.record.job_type or "") or None
         log.info(
             "submitting %s %s to %s", body.get("jobType"), body.get("jobName"), self.settings.url
         )
@@ -319,7 +322,17 @@ def _excerpt(text: str | None) -> str:
 
 
 # Readable statuses that only repeat the numeric status and add nothing to a message.
-_PLAIN_WORDS = {"completed", "error", "in progress", "cancelled", "success", "failed"}
+_PLAIN_WORDS = {
+    "completed",
+    "error",
+    "in progress",
+    "cancelled",
+    "cancel pending",
+    "success",
+    "failed",
+    "invalid parameter",
+    "unknown",
+}
 
 
 def verdict_message(state: JobState, outcome: Outcome, record: RunRecord) -> str:

@@ -18,6 +18,7 @@ from pydantic_settings import (
 
 from gate.durations import parse_duration
 from gate.errors import UsageError
+from gate.jsontypes import json_type_name
 
 ENV_PREFIX = "EPM_"
 
@@ -38,20 +39,30 @@ INTEGRATION_JOB_TYPES = (
 DOWNLOAD_KINDS = ("log", "output")
 
 
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _parse_json_object(value: object) -> object:
     if value is None or isinstance(value, dict):
         return value
     if not isinstance(value, str):
         raise ValueError("expected a JSON object")
     try:
-        parsed = json.loads(value)
+        # NaN and Infinity are not JSON: EPM would reject them, and the summary would
+        # stop being valid JSON.
+        parsed = json.loads(value, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
             'expected an object such as {"variables": {"STARTPERIOD": "Apr-26"}}'
         ) from None
+    except RecursionError:
+        raise ValueError("nested too deeply to be a job's parameters") from None
+    except ValueError as exc:
+        raise ValueError(f"not valid JSON: {exc}") from None
     if not isinstance(parsed, dict):
-        raise ValueError(f"expected a JSON object, got a JSON {type(parsed).__name__}")
+        raise ValueError(f"expected a JSON object, got a JSON {json_type_name(parsed)}")
     return parsed
 
 
@@ -276,7 +287,7 @@ def _describe_validation_errors(exc: ValidationError) -> list[str]:
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "missing":
             message = "missing; " + (Settings.model_fields[field].description or "required")
-        elif error["type"] == "literal_error":
+        else:
             message = message.replace("Input should be", "expected")
         problems.append(f"{name}: {message}")
     return problems

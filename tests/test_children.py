@@ -44,9 +44,8 @@ def test_failed_pipeline_stage(serve: Serve, gate: Gate) -> None:
     assert result.summary["files"]["log"] == "epm-gate-files/DAILYLOAD_111.log"
     assert simulator.requests[0].json()["variables"] == {"STARTPERIOD": "Apr-26"}
     assert result.summary["children"] == [
-        {"name": "LOAD_GL", "stage": 2, "state": "failed", "source": "details"},
+        {"name": "LOAD_GL", "stage": 2, "state": "failed", "source": "details", "jobId": 4502},
         {"name": "LOAD_AP", "stage": 1, "jobId": 4501, "state": "completed", "source": "log"},
-        {"name": "LOAD_GL", "stage": 2, "jobId": 4502, "state": "failed", "source": "log"},
     ]
 
 
@@ -67,6 +66,7 @@ def test_pipeline_stage_warning(serve: Serve, gate: Gate, policy: str, code: int
         "stage": 1,
         "state": "warning",
         "source": "details",
+        "jobId": 4501,
     }
 
 

@@ -146,7 +146,48 @@ def test_every_problem_reported_without_values(env: pytest.MonkeyPatch) -> None:
 
 def test_job_parameters_must_be_an_object(env: pytest.MonkeyPatch) -> None:
     problems = problems_of(env, EPM_JOB_PARAMETERS="[1, 2]")
-    assert problems == ["EPM_JOB_PARAMETERS: expected a JSON object, got a JSON list"]
+    assert problems == ["EPM_JOB_PARAMETERS: expected a JSON object, got a JSON array"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": NaN}', "EPM_JOB_PARAMETERS: not valid JSON: NaN is not a JSON value"),
+        ('{"a": -Infinity}', "EPM_JOB_PARAMETERS: not valid JSON: -Infinity is not a JSON value"),
+        (
+            '{"a":' * 5000 + "1" + "}" * 5000,
+            "EPM_JOB_PARAMETERS: nested too deeply to be a job's parameters",
+        ),
+        ('"text"', "EPM_JOB_PARAMETERS: expected a JSON object, got a JSON string"),
+    ],
+)
+def test_job_parameters_rejected(env: pytest.MonkeyPatch, text: str, expected: str) -> None:
+    assert problems_of(env, EPM_JOB_PARAMETERS=text) == [expected]
+
+
+def test_negative_resubmits_message(env: pytest.MonkeyPatch) -> None:
+    assert problems_of(env, EPM_MAX_RESUBMITS="-1") == [
+        "EPM_MAX_RESUBMITS: expected greater than or equal to 0"
+    ]
+
+
+def test_unwritable_summary_folder(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    problems = problems_of(env, EPM_SUMMARY_PATH=str(blocker / "summary.json"))
+    assert problems == [f"EPM_SUMMARY_PATH: {blocker} is not a folder; fix the path"]
+
+
+def test_summary_path_is_a_folder(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    problems = problems_of(env, EPM_SUMMARY_PATH=str(tmp_path))
+    assert problems == [f"EPM_SUMMARY_PATH: {tmp_path} is a folder; give a file path"]
+
+
+def test_download_dir_is_a_file(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    problems = problems_of(env, EPM_DOWNLOAD_DIR=str(blocker))
+    assert problems == [f"EPM_DOWNLOAD_DIR: {blocker} is not a folder; fix the path"]
 
 
 def test_credentials_required(env: pytest.MonkeyPatch) -> None:

@@ -59,11 +59,11 @@ class BasicAuth:
         """Point to the identity domain, the usual cause on Classic environments."""
         if self.has_domain:
             return (
-                "the password is wrong or expired, or EPM_IDENTITY_DOMAIN is not the "
+                "the password was not accepted (not valid, or expired), or EPM_IDENTITY_DOMAIN is not the "
                 "environment's identity domain"
             )
         return (
-            "the password is wrong or expired, or the user lacks the identity domain: "
+            "the password was not accepted (not valid, or expired), or the user lacks the identity domain: "
             "Classic environments need it, so set EPM_IDENTITY_DOMAIN and the user is sent "
             "as DOMAIN.USER"
         )

@@ -189,9 +189,17 @@ class FileDownloader:
 
     def _save(self, response: requests.Response, name: str) -> tuple[Path, int]:
         """Stream the body to a temporary file in the folder, then rename it into place."""
-        self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / name
-        handle, temporary = tempfile.mkstemp(prefix=".download.", dir=self.directory)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".download.", dir=self.directory)
+        except OSError as exc:
+            response.close()
+            raise DownloadFailed(
+                f"cannot write into EPM_DOWNLOAD_DIR {self.directory}: "
+                f"{exc.strerror or type(exc).__name__}; choose a writable folder",
+                transient=False,
+            ) from exc
         size = 0
         try:
             with os.fdopen(handle, "wb") as stream:
@@ -203,6 +211,11 @@ class FileDownloader:
             Path(temporary).unlink(missing_ok=True)
             raise DownloadFailed(
                 f"the response was cut off after {size} bytes", transient=True
+            ) from exc
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise DownloadFailed(
+                f"cannot write {target}: {exc.strerror or type(exc).__name__}", transient=False
             ) from exc
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

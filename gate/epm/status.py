@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from gate.jsontypes import json_type_name
 from gate.outcome import Outcome
 
 IN_PROGRESS = -1
@@ -177,7 +178,9 @@ def parse_job(body: object) -> JobState:
     and Planning sends no ``jobStatus``, ``logFileName`` or ``outputFileName``.
     """
     if not isinstance(body, dict):
-        raise MalformedJobError(f"expected a JSON object, got {type(body).__name__}")
+        if body is None:
+            raise MalformedJobError("the body is not a JSON object")
+        raise MalformedJobError(f"expected a JSON object, got a JSON {json_type_name(body)}")
     status = parse_int(body.get("status"))
     if status is None:
         if "status" in body:

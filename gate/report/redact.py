@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
+# Forms shorter than this many characters are masked as whole words only.
+SHORT_SECRET = 8
 # Previews and excerpts end with this when they cut text short.
 ELLIPSIS = "..."
 # Shortest start of a secret masked when a preview cuts the secret short.
@@ -80,7 +82,14 @@ class Redactor:
         is masked too.
         """
         for form in self._ordered:
-            if form in text:
+            if form not in text:
+                continue
+            if len(form) < SHORT_SECRET:
+                # A short secret is masked only where it stands alone, so that a password
+                # such as "job" leaves "jobId" and the gate's own words readable.
+                pattern = rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])"
+                text = re.sub(pattern, MASK, text)
+            else:
                 text = text.replace(form, MASK)
         if ELLIPSIS in text:
             text = self._scrub_cut(text)

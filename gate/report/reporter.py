@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,8 @@ from gate.report.summary import build_summary, write_summary
 
 log = logging.getLogger("gate")
 
+DEFAULT_SUMMARY_PATH = Path("epm-gate-summary.json")
+
 # gate.report.github is imported inside the methods that write to GitHub, so that runs on
 # other platforms do not pay for loading it.
 
@@ -25,7 +27,7 @@ log = logging.getLogger("gate")
 class ReportTargets:
     """Where the reports go; filled from the settings, or from the environment when they failed."""
 
-    summary_path: Path = Path("epm-gate-summary.json")
+    summary_path: Path = DEFAULT_SUMMARY_PATH
     junit_path: Path | None = None
     dotenv_path: Path | None = None
 
@@ -41,6 +43,7 @@ class Reporter:
         self.platform = platform or detect_platform(env, env.get("EPM_CI") or None)
         self.targets = ReportTargets()
         self.annotated_warnings = 0
+        self.summary_written = False
         self.sections = Sections(lambda: self.platform, redactor.line)
         if self.platform == "github":
             from gate.report import github
@@ -101,8 +104,7 @@ class Reporter:
         """Write every report, print the verdict and return the exit code."""
         assert record.outcome is not None and record.exit_code is not None
         record.ci = self.ci_info()
-        document = build_summary(record, self.redactor, self.targets.summary_path)
-        self._safely("the JSON summary", lambda: write_summary(self.targets.summary_path, document))
+        self._write_summary(record)
         if self.github_output is not None:
             from gate.report import github
 
@@ -120,6 +122,24 @@ class Reporter:
             self._safely("the GitHub step summary", lambda: _append(Path(step_summary), text))
         self._print_verdict(record)
         return record.exit_code
+
+    def _write_summary(self, record: RunRecord) -> None:
+        """Write the JSON summary; when its path is unusable, write it to the default path."""
+        path = self.targets.summary_path
+        document = build_summary(record, self.redactor, path)
+        self.summary_written = self._safely(
+            f"the JSON summary to {path}", lambda: write_summary(path, document)
+        )
+        fallback = DEFAULT_SUMMARY_PATH
+        if self.summary_written or path.resolve() == fallback.resolve():
+            return
+        document = build_summary(record, self.redactor, fallback)
+        self.summary_written = self._safely(
+            f"the JSON summary to {fallback}", lambda: write_summary(fallback, document)
+        )
+        if self.summary_written:
+            log.warning("wrote the JSON summary to %s instead of %s", fallback, path)
+            self.targets.summary_path = fallback
 
     def _write_reports(self, record: RunRecord) -> None:
         """Write the JUnit and GitLab dotenv reports that the settings ask for."""
@@ -144,6 +164,14 @@ class Reporter:
     def _print_verdict(self, record: RunRecord) -> None:
         assert record.outcome is not None
         message = self.redactor.line(verdict_line(record))
+        if record.problems and self.platform != "github":
+            # Each problem was logged on its own line already; the annotation on GitHub
+            # still carries them all, because it is what the run page shows.
+            count = len(record.problems)
+            message = (
+                f"invalid settings ({count} problem{'s' if count > 1 else ''} above); "
+                "nothing was sent to EPM"
+            )
         if self.platform == "github":
             from gate.report import github
 
@@ -155,10 +183,12 @@ class Reporter:
             log.error("%s", message)
         print_excerpt(record, self.redactor, self.platform)
         log.info(
-            "outcome %s, exit %s; summary in %s",
+            "outcome %s, exit %s; %s",
             record.outcome.value,
             record.exit_code,
-            self.targets.summary_path,
+            f"summary in {self.targets.summary_path}"
+            if self.summary_written
+            else "no summary could be written",
         )
 
     def _github_output_path(self) -> Path:
@@ -166,13 +196,18 @@ class Reporter:
         assert path is not None
         return path
 
-    def _safely(self, what: str, write: object) -> None:
-        """Run a writer; a report that cannot be written is logged, never fatal."""
-        assert callable(write)
+    def _safely(self, what: str, write: Callable[[], None]) -> bool:
+        """Run a writer and return True; a report that cannot be written is logged, never fatal."""
         try:
             write()
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            # strerror leaves out the temporary file's name that str(exc) would show.
+            log.error("cannot write %s: %s", what, exc.strerror or type(exc).__name__)
+            return False
+        except ValueError as exc:
             log.error("cannot write %s: %s", what, exc)
+            return False
+        return True
 
 
 def _append(path: Path, text: str) -> None:

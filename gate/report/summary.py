@@ -57,7 +57,9 @@ def build_summary(record: RunRecord, redactor: Redactor, summary_path: Path) -> 
         ),
         "summaryPath": str(summary_path),
     }
-    scrubbed: dict[str, Any] = redactor.scrub_data(document)
+    # The gate's own keys stay as they are, so a secret that happens to equal a key name
+    # cannot change the summary's format; values and EPM's nested keys are scrubbed.
+    scrubbed = {key: redactor.scrub_data(value) for key, value in document.items()}
     return scrubbed
 
 

@@ -103,8 +103,9 @@ class Scenario:
 
 
 def _log_fields(name: str) -> dict[str, Any]:
+    # "{jobId}" is replaced per job, so every job has a log of its own, as in EPM.
     return {
-        "logFileName": f"outbox/logs/{name}.log",
+        "logFileName": f"outbox/logs/{name}_{{jobId}}.log",
         "processType": "COMM_LOAD_BALANCES",
         "executedBy": "ci_bot",
     }
@@ -129,7 +130,7 @@ def builtin_scenarios() -> dict[str, Scenario]:
             "warning",
             "ends with status 0 and jobStatus WARNING: 42 rows rejected",
             polls=[job(-1), job(0, "WARNING", details="Rows rejected: 42")],
-            job_fields=_log_fields("GL_ACTUALS"),
+            job_fields=_log_fields("GL_ACTUALS") | {"outputFileName": "outbox/errors_{jobId}.zip"},
         ),
         Scenario(
             "cancel",
