@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 from gate.simulator import Scenario, Simulator, SimulatorServer, job
 from tests.conftest import GateResult
@@ -66,3 +68,47 @@ def test_attach_to_finished_job_sends_no_post(serve: Serve, gate: Gate) -> None:
     assert result.summary["request"] is None
     assert result.summary["jobId"] == 4000
     assert server.simulator.count("POST") == 0
+
+
+def test_short_password_leaves_reports_readable(serve: Serve, gate: Gate) -> None:
+    # "Stat" is also part of "jobStatus" and "Status"; only a standalone "Stat" is masked.
+    server = serve(Scenario("short", polls=[job(0)]), password="Stat")
+    result = gate(server.url, EPM_PASSWORD="Stat")
+
+    assert result.code == 0, result.stderr
+    assert result.summary["jobStatus"] == "SUCCESS"
+    assert "| Job status | SUCCESS |" in result.step_summary
+    assert "job-status" in result.outputs
+
+
+def test_job_parameters_name_the_reported_job(serve: Serve, gate: Gate) -> None:
+    server = serve(Scenario("named", polls=[job(0)]))
+    result = gate(server.url, EPM_JOB_PARAMETERS='{"jobName": "OTHER", "jobType": "BATCH"}')
+
+    assert result.code == 0, result.stderr
+    assert result.summary["jobName"] == "OTHER"
+    assert result.summary["jobType"] == "BATCH"
+    assert "job 4412 OTHER ended" in result.summary["message"]
+
+
+def test_unusable_download_dir_sends_nothing(serve: Serve, gate: Gate, tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file, not a folder", encoding="utf-8")
+    server = serve(Scenario("ok", polls=[job(0)]))
+    result = gate(server.url, EPM_DOWNLOAD_DIR="blocker")
+
+    assert result.code == 2
+    assert result.summary["outcome"] == "usage_error"
+    assert "EPM_DOWNLOAD_DIR: blocker is not a folder" in result.stderr
+    assert server.simulator.requests == []
+
+
+def test_unusable_summary_path_falls_back(serve: Serve, gate: Gate, tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file, not a folder", encoding="utf-8")
+    server = serve(Scenario("ok", polls=[job(0)]))
+    result = gate(server.url, EPM_SUMMARY_PATH="blocker/summary.json")
+
+    assert result.code == 2
+    fallback = json.loads((tmp_path / "epm-gate-summary.json").read_text(encoding="utf-8"))
+    assert fallback["outcome"] == "usage_error"
+    assert "wrote the JSON summary to epm-gate-summary.json instead" in result.stderr
+    assert result.outputs["summary-path"] == "epm-gate-summary.json"
