@@ -79,6 +79,7 @@ class GateRun:
         self.session: EpmSession | None = None
         self.waiter: Waiter | None = None
         self.api: JobApi | None = None
+        self.submit_attempts = 0
 
     def execute(self) -> None:
         """Run the gate; on return the record holds the verdict. GateError may escape."""
@@ -145,8 +146,11 @@ class GateRun:
             warn=self._warn,
         )
         recorded = None
-        if self.record.job_id is None and self.settings.resubmit != "always":
+        # Only the first submit of a run may attach: a resubmit of a failed job must
+        # create a new job, not find the failed one in the state file.
+        if self.submit_attempts == 0 and self.settings.resubmit != "always":
             recorded = rerun.recorded_job()
+        self.submit_attempts += 1
         if recorded is not None:
             return self._resume(recorded, rerun), None
         self.record.request = body

@@ -48,6 +48,24 @@ def test_listed_category_is_resubmitted(serve: Serve, gate: Gate) -> None:
     assert "submitting it again" in result.stderr
 
 
+def test_resubmit_in_ci_creates_a_new_job(serve: Serve, gate: Gate) -> None:
+    # With a CI run id the re-run state file records each job; the resubmit must still
+    # create a new job rather than attach to the failed one it just recorded.
+    simulator = SequenceSimulator(LOCKED, SUCCESS)
+    result = gate(
+        serve(simulator).url,
+        EPM_RESUBMIT_ON="locked",
+        EPM_MAX_RESUBMITS="1",
+        GITHUB_RUN_ID="77",
+        GITHUB_JOB="load",
+    )
+
+    assert result.code == 0, result.stderr
+    assert simulator.count("POST") == 2
+    assert result.summary["jobId"] == 4413
+    assert result.summary["attached"] is False
+
+
 def test_unlisted_category_is_not_resubmitted(serve: Serve, gate: Gate) -> None:
     simulator = SequenceSimulator(MAPPING, SUCCESS)
     result = gate(serve(simulator).url, EPM_RESUBMIT_ON="locked", EPM_MAX_RESUBMITS="2")
