@@ -18,7 +18,8 @@ from gate.settings import INTEGRATION_JOB_TYPES, SECRET_FIELDS, Settings, env_na
 def read_secret_files(settings: Settings) -> None:
     """Fill each secret from its ``*_FILE`` variable, as Jenkins and GitLab hand them over.
 
-    One trailing line break is dropped, because editors and ``echo`` add one.
+    Trailing line breaks are dropped, because editors and ``echo`` add them. Spaces
+    are kept, since a password may end with one.
     """
     problems = []
     for field in SECRET_FIELDS:
@@ -36,7 +37,7 @@ def read_secret_files(settings: Settings) -> None:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
             problems.append(f"{env_name(field)}_FILE: cannot read {path}: {reason}")
             continue
-        text = text.removesuffix("\n").removesuffix("\r")
+        text = text.rstrip("\r\n")
         if not text:
             problems.append(f"{env_name(field)}_FILE: {path} is empty")
             continue

@@ -77,6 +77,7 @@ class Resubmitter:
         """Submit, wait and finish; repeat while the policy allows. GateError may escape."""
         while True:
             started = utc_now()
+            started_monotonic = self.clock.monotonic()
             try:
                 job_id, state = submit()
                 finish(wait(job_id, state))
@@ -86,7 +87,7 @@ class Resubmitter:
             outcome = self.record.outcome
             assert outcome is not None
             self._keep_attempt(started, outcome.value, self.record.failure_category)
-            delay = self._next_delay(outcome)
+            delay = self._next_delay(outcome, self.clock.monotonic() - started_monotonic)
             if delay is None:
                 return
             self.resubmits += 1
@@ -101,7 +102,7 @@ class Resubmitter:
             self.clock.sleep(delay)
             self._forget_job()
 
-    def _next_delay(self, outcome: Outcome) -> float | None:
+    def _next_delay(self, outcome: Outcome, last_attempt: float) -> float | None:
         """Return the back-off before the next submit, or None when there is none."""
         category = self.record.failure_category
         if category not in self.categories:
@@ -128,7 +129,9 @@ class Resubmitter:
         delay = backoff_delay(
             self.resubmits + 1, base=self.base_delay, cap=self.max_delay, rng=self.rng
         )
-        if self.clock.monotonic() + delay >= self.deadline:
+        # The next job is expected to take as long as the one that just failed; one that
+        # could not end before EPM_TIMEOUT would only be left running in EPM.
+        if self.clock.monotonic() + delay + last_attempt >= self.deadline:
             self._note("not submitted again: EPM_TIMEOUT would pass before the job could end")
             return None
         return delay

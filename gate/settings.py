@@ -281,7 +281,9 @@ def load_settings(overrides: dict[str, str] | None = None) -> Settings:
 
 def _describe_validation_errors(exc: ValidationError) -> list[str]:
     problems = []
-    for error in exc.errors(include_input=False, include_url=False):
+    # Inputs are read only for settings that are not secret, and only to quote short
+    # choice-like values back; a secret never reaches this text.
+    for error in exc.errors(include_url=False):
         field = str(error["loc"][0]) if error["loc"] else "settings"
         name = env_name(field) if field in Settings.model_fields else field
         message = str(error["msg"]).removeprefix("Value error, ")
@@ -289,8 +291,41 @@ def _describe_validation_errors(exc: ValidationError) -> list[str]:
             message = "missing; " + (Settings.model_fields[field].description or "required")
         else:
             message = message.replace("Input should be", "expected")
+            message += _quoted_input(field, error.get("input"))
         problems.append(f"{name}: {message}")
     return problems
+
+
+# Settings whose invalid values are quoted back in messages: choices, numbers and
+# durations. URLs are left out, because a URL may carry user:password@.
+QUOTABLE_FIELDS = frozenset(
+    {
+        "api",
+        "warning_policy",
+        "resubmit",
+        "ci",
+        "download",
+        "resubmit_on",
+        "max_resubmits",
+        "timeout",
+        "poll_interval",
+        "poll_max_interval",
+        "unreachable_timeout",
+        "request_timeout",
+    }
+)
+
+
+def _quoted_input(field: str, value: object) -> str:
+    """Return ``(got 'x')`` for a short non-secret input, else nothing."""
+    if field not in QUOTABLE_FIELDS:
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return ""
+    text = str(value)
+    if len(text) > 60 or not text.isprintable():
+        return ""
+    return f" (got {text!r})"
 
 
 def is_loopback_host(host: str) -> bool:

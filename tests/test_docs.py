@@ -66,6 +66,12 @@ def test_action_maps_inputs_to_settings() -> None:
         assert name.replace("-", "_") in Settings.model_fields
 
 
+def test_action_has_an_input_per_setting() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    inputs = {name.replace("-", "_") for name in action["inputs"]} - {"python_version"}
+    assert inputs == set(Settings.model_fields)
+
+
 def test_action_declares_every_output() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     assert list(action["outputs"]) == list(OUTPUT_NAMES)

@@ -62,6 +62,7 @@ class RefreshGrantAuth:
         self.access_token: str | None = None
         self.expires_at = 0.0
         self.grants = 0
+        self.warned_unsaved = False
         sink(refresh_token)
         if client_secret:
             sink(client_secret)
@@ -205,6 +206,9 @@ class RefreshGrantAuth:
     def _hand_on(self, token: str) -> None:
         """Write a rotated refresh token to EPM_REFRESH_TOKEN_OUT (mode 0600, atomically)."""
         if self.refresh_token_out is None:
+            if self.warned_unsaved:
+                return
+            self.warned_unsaved = True
             log.warning(
                 "the token endpoint rotated the refresh token, and EPM_REFRESH_TOKEN_OUT is "
                 "not set: the current EPM_REFRESH_TOKEN is now used up; re-seed it before the "

@@ -244,7 +244,15 @@ class PlanningApi:
             "jobName": found.name,
             "descriptiveStatus": descriptive,
         }
-        document.update(found.scenario.job_fields)
+        # The built-in scenarios were written for Data Integration; their log and output
+        # file fields do not exist on Planning jobs, which report no files.
+        document.update(
+            {
+                key: value
+                for key, value in found.scenario.job_fields.items()
+                if key not in ("logFileName", "outputFileName", "processType")
+            }
+        )
         document.update(step.fields)
         job_url = f"{self._jobs_url(exchange, match)}/{found.job_id}"
         links = [{"rel": "self", "href": job_url, "action": "GET"}]
