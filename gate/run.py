@@ -164,7 +164,7 @@ class GateRun:
         if state.job_id is None:
             self.observe(state)
             raise SubmitUnknownError(
-                "the submit answer has no jobId, so the job cannot be followed; a job may "
+                "the submit response has no jobId, so the job cannot be followed; a job may "
                 "have been created; check Process Details in EPM before running again"
             )
         self.record.job_id = state.job_id
@@ -299,7 +299,7 @@ class GateRun:
             f"{', ' + last.job_status if last.job_status else ''}"
             f" at {iso(self.record.last_answer_at)}"
             if last is not None
-            else "EPM never answered a status request"
+            else "EPM never returned a status"
         )
         failing = f"; the last status request failed: {exc.last_error}" if exc.last_error else ""
         return (

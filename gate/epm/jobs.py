@@ -25,7 +25,7 @@ SSO_ADVICE = (
     "SSO and MFA accounts cannot use the REST API; use a service account with Basic auth, "
     "or OAuth 2.0"
 )
-SIGN_IN_ADVICE = f"EPM answered with an HTML sign-in page instead of JSON: {SSO_ADVICE}"
+SIGN_IN_ADVICE = f"EPM returned an HTML sign-in page instead of JSON: {SSO_ADVICE}"
 ROLES_ADVICE = "the user lacks the Service Administrator or Power User role"
 
 
@@ -95,7 +95,7 @@ def submit_job(session: EpmSession, url: str, body: dict[str, Any]) -> JobState:
         )
     if code >= 500:
         raise SubmitUnknownError(
-            f"submit answered HTTP {code}{_quote(answer)}; {LOST_SUBMIT_ADVICE}",
+            f"the submit returned HTTP {code}{_quote(answer)}; {LOST_SUBMIT_ADVICE}",
             http_status=code,
             details=answer.details,
         )
@@ -104,7 +104,7 @@ def submit_job(session: EpmSession, url: str, body: dict[str, Any]) -> JobState:
         return parse_job(answer.json)
     except MalformedJobError as exc:
         raise SubmitUnknownError(
-            f"submit answered HTTP {code} with a body that is not a job object ({exc}): "
+            f"the submit returned HTTP {code} with a body that is not a job object ({exc}): "
             f"{answer.preview()!r}; {LOST_SUBMIT_ADVICE}",
             http_status=code,
         ) from exc
@@ -190,7 +190,7 @@ def _raise_for_refusal(answer: Answer, session: EpmSession, *, what: str) -> Non
         )
     if code == 404:
         raise RejectedError(
-            f"{what} answered HTTP 404{_quote(answer)}: application or URL not found; check "
+            f"{what} returned HTTP 404{_quote(answer)}: application or URL not found; check "
             "EPM_URL, EPM_API_VERSION and EPM_APPLICATION",
             http_status=code,
             details=answer.details,

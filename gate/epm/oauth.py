@@ -154,7 +154,7 @@ class RefreshGrantAuth:
             raise self._grant_error(code, body)
         token = body["access_token"]
         if not isinstance(token, str) or not token:
-            raise AuthError("the token endpoint answered without a usable access_token")
+            raise AuthError("the token endpoint returned no usable access_token")
         self.sink(token)
         self.access_token = token
         lifetime = _seconds(body.get("expires_in")) or DEFAULT_LIFETIME

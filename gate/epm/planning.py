@@ -111,7 +111,7 @@ class PlanningJobs:
                 details=exc.details,
             )
         return RejectedError(
-            f"{what} answered HTTP 404{quoted}: application or URL not found; check that "
+            f"{what} returned HTTP 404{quoted}: application or URL not found; check that "
             f"EPM_APPLICATION ({self.application!r}) names an application of this "
             "environment exactly (names are case-sensitive), and check EPM_URL and "
             "EPM_API_VERSION",

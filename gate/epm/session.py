@@ -226,7 +226,7 @@ class EpmSession:
             raise TransportError(f"connect timed out after {timeout:g}s", sent=False) from exc
         except requests.exceptions.ReadTimeout as exc:
             raise TransportError(
-                f"no answer within {timeout:g}s (read timeout)", sent=True
+                f"no response within {timeout:g}s (read timeout)", sent=True
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             raise TransportError(_connection_reason(exc), sent=_may_have_sent(exc)) from exc
@@ -238,7 +238,7 @@ class EpmSession:
         try:
             content = response.content
         except requests.exceptions.RequestException as exc:
-            raise TransportError(f"answer cut off: {_root_cause(exc)}", sent=True) from exc
+            raise TransportError(f"response cut off: {_root_cause(exc)}", sent=True) from exc
         finally:
             response.close()
         text = _decode(content, response.headers.get("content-type", ""))

@@ -184,8 +184,8 @@ def parse_job(body: object) -> JobState:
     status = parse_int(body.get("status"))
     if status is None:
         if "status" in body:
-            raise MalformedJobError("the answer has a status that is not a number")
-        raise MalformedJobError("the answer has no status field")
+            raise MalformedJobError("the response has a status that is not a number")
+        raise MalformedJobError("the response has no status field")
     job_id = parse_int(body.get("jobId", body.get("jobID")))
     raw: dict[str, Any] = limit_nesting(body, MAX_NESTING)
     return JobState(
