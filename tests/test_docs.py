@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from gate.diagnose import categorise
 from gate.settings import SECRET_FIELDS, Settings, env_name, flag_name
 from tests.conftest import OUTPUT_NAMES
 
@@ -85,3 +86,25 @@ def test_workflows_pin_actions_by_commit() -> None:
             if reference.startswith("./"):
                 continue
             assert re.search(r"@[0-9a-f]{40}$", reference), f"{path.name}: {reference}"
+
+
+def readme_category_samples() -> list[tuple[str, str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Failure categories", 1)[1].split("\n## ", 1)[0]
+    samples = []
+    for category, _, typical in re.findall(
+        r"^\| `(\w+)` \| (yes|no) \| (.+) \|$", section, re.MULTILINE
+    ):
+        for sample in re.findall(r"`([^`]+)`", typical):
+            samples.append((category, sample.replace("...", "X")))
+    return samples
+
+
+def test_readme_category_samples_match_patterns() -> None:
+    samples = readme_category_samples()
+
+    assert len(samples) >= 20
+    for category, sample in samples:
+        found = categorise([sample])
+        assert found is not None, sample
+        assert found.category == category, sample
