@@ -60,7 +60,7 @@ def find_children(details: str | None, log_lines: Iterable[str] = ()) -> list[di
                 for field in ("stage", "jobId"):
                     if known.get(field) is None and child.get(field) is not None:
                         known[field] = child[field]
-                # The details are EPM's final word on the job, so their state stands.
+                # The details are EPM's final word on the job, so their state is kept.
                 if "state" in child and not (known["source"] == "details" and "state" in known):
                     known["state"] = child["state"]
                 continue

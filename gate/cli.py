@@ -78,8 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
-        # Answered before the parser is built: building it loads the settings model
-        # (pydantic-settings), which costs more than the rest of this path.
+        # Handled before the parser is built, because building it loads the settings
+        # model (pydantic-settings), which costs more than the rest of this path.
         print(f"epm-gate {__version__}")
         return 0
     line_buffered()
@@ -222,7 +222,7 @@ def _interrupted_message(exc: Interrupted, record: RunRecord) -> str:
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     # Later signals are ignored, so the reports of the first one are written whole and
-    # its exit code stands.
+    # its exit code is kept.
     _block_signals()
     raise Interrupted(signum, signal.Signals(signum).name)
 

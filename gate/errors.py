@@ -30,9 +30,9 @@ class UsageError(GateError):
 
 
 class EpmError(GateError):
-    """An answer from EPM, or its absence, that ends the run.
+    """A response from EPM, or its absence, that ends the run.
 
-    ``http_status`` is the HTTP status when an answer arrived, ``details`` is the
+    ``http_status`` is the HTTP status when a response arrived, ``details`` is the
     server's own error text when its body had one.
     """
 
@@ -68,7 +68,7 @@ class RejectedError(EpmError):
 
 
 class SubmitUnknownError(EpmError):
-    """The submit may have created a job, but its answer was lost."""
+    """The submit may have created a job, but its response was lost."""
 
     outcome = Outcome.SUBMIT_UNKNOWN
 

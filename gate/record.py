@@ -24,7 +24,7 @@ def iso(moment: dt.datetime | None) -> str | None:
 
 @dataclass
 class Failure:
-    """Why a run did not succeed, as the summary's ``failure`` object reports it."""
+    """The cause of a run that did not succeed, as the summary's ``failure`` object reports it."""
 
     category: str
     reason: str
@@ -35,7 +35,7 @@ class Failure:
 
 @dataclass
 class RunRecord:
-    """What happened in one run; filled as the run goes, read by every report writer."""
+    """The record of one run: filled as the run goes, read by every report writer."""
 
     api: str = "integration"
     started_at: dt.datetime = field(default_factory=utc_now)
@@ -70,7 +70,7 @@ class RunRecord:
     last_answer_at: dt.datetime | None = None
 
     def observe(self, job: dict[str, Any], status: int, job_status: str | None) -> bool:
-        """Store a job answer; add a history entry and return True when the state changed."""
+        """Store a job status response; add a history entry and return True when the state changed."""
         self.job = job
         self.last_answer_at = utc_now()
         changed = not self.history or (

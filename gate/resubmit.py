@@ -1,9 +1,9 @@
 """The resubmit policy: submit a failed job again when its failure category is listed.
 
-Only a submitted job that EPM ended with status 1 (Error) is submitted again. An
-attached job, a rejected submit (status 4, HTTP 400 or 404) and a run whose outcome is
-unknown (a lost submit response, an unrecognised status, a job still running at
-EPM_TIMEOUT) never are, because a second submit could load the same data twice.
+Only a submitted job that EPM ended with status 1 (Error) is submitted again. Some jobs
+never are, because a second submit could load the same data twice: an attached job, a
+rejected submit (status 4, HTTP 400 or 404), and a run whose outcome is unknown (a lost
+submit response, an unrecognised status, a job still running at EPM_TIMEOUT).
 """
 
 from __future__ import annotations
@@ -129,8 +129,8 @@ class Resubmitter:
         delay = backoff_delay(
             self.resubmits + 1, base=self.base_delay, cap=self.max_delay, rng=self.rng
         )
-        # The next job is expected to take as long as the one that just failed; one that
-        # could not end before EPM_TIMEOUT would only be left running in EPM.
+        # The next job is expected to take as long as the one that just failed. A job
+        # that could not end before EPM_TIMEOUT would only be left running in EPM.
         if self.clock.monotonic() + delay + last_attempt >= self.deadline:
             self._note("not submitted again: EPM_TIMEOUT would pass before the job could end")
             return None

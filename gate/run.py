@@ -25,7 +25,7 @@ from gate.wait import Clock, DeadlineReached, SystemClock, Waiter, WaitLimits
 
 log = logging.getLogger("gate")
 
-# Longest stretch of EPM text (details, descriptive status) quoted in a message.
+# Maximum length of EPM text (details, descriptive status) quoted in a message.
 DETAILS_IN_MESSAGE = 300
 
 
@@ -82,7 +82,7 @@ class GateRun:
         self.submit_attempts = 0
 
     def execute(self) -> None:
-        """Run the gate; on return the record holds the verdict. GateError may escape."""
+        """Run the gate; on return the record contains the verdict. GateError may escape."""
         settings = self.settings
         auth = make_auth(settings, self.reporter.redactor.add)
         self.session = EpmSession(
@@ -238,7 +238,7 @@ class GateRun:
             self.record.polls += waiter.polls
 
     def observe(self, state: JobState) -> None:
-        """Record one job answer; log it when the job's state changed."""
+        """Record one job status response; log it when the job's state changed."""
         changed = self.record.observe(state.raw, state.status, state.job_status)
         if state.job_name and not self.record.job_name:
             self.record.job_name = state.job_name
@@ -291,7 +291,7 @@ class GateRun:
                 explain_planning_job(self.api, state, self.record)
 
     def timeout_message(self, job_id: int, exc: DeadlineReached) -> str:
-        """Explain a passed deadline, with when EPM last answered and how to attach."""
+        """Explain a passed deadline: when EPM last returned a status, and how to attach."""
         name = f" {self.record.job_name}" if self.record.job_name else ""
         last = exc.last
         seen = (

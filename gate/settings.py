@@ -119,10 +119,14 @@ class Settings(BaseSettings):
         None, description="OAuth 2.0 client secret (confidential clients)"
     )
     refresh_token: SecretStr | None = Field(None, description="OAuth 2.0 refresh token")
-    password_file: Path | None = Field(None, description="file that holds EPM_PASSWORD")
-    access_token_file: Path | None = Field(None, description="file that holds EPM_ACCESS_TOKEN")
-    client_secret_file: Path | None = Field(None, description="file that holds EPM_CLIENT_SECRET")
-    refresh_token_file: Path | None = Field(None, description="file that holds EPM_REFRESH_TOKEN")
+    password_file: Path | None = Field(None, description="file that contains EPM_PASSWORD")
+    access_token_file: Path | None = Field(None, description="file that contains EPM_ACCESS_TOKEN")
+    client_secret_file: Path | None = Field(
+        None, description="file that contains EPM_CLIENT_SECRET"
+    )
+    refresh_token_file: Path | None = Field(
+        None, description="file that contains EPM_REFRESH_TOKEN"
+    )
     refresh_token_out: Path | None = Field(
         None, description="file (mode 0600) that receives a rotated refresh token"
     )
@@ -157,12 +161,12 @@ class Settings(BaseSettings):
     )
 
     timeout: Duration = Field(
-        7200.0, description="longest wait for a terminal status (90, 45m, 2h)"
+        7200.0, description="maximum wait for a terminal status (90, 45m, 2h)"
     )
     poll_interval: Duration = Field(5.0, description="first wait between status requests")
-    poll_max_interval: Duration = Field(60.0, description="longest wait between status requests")
+    poll_max_interval: Duration = Field(60.0, description="maximum wait between status requests")
     unreachable_timeout: Duration = Field(
-        3600.0, description="longest run of failed status requests tolerated"
+        3600.0, description="maximum time of failed status requests in a row"
     )
     request_timeout: Duration = Field(30.0, description="connect and read timeout of one request")
     warning_policy: Literal["fail", "pass"] = Field(

@@ -98,7 +98,7 @@ def test_signal_while_sleeping_between_polls(
 def test_signal_during_held_status_request(
     serve: Callable[..., SimulatorServer], tmp_path: Path, signum: int, code: int
 ) -> None:
-    # The status answer is held far longer than the grace period, so the signal arrives
+    # The status response is held far longer than the grace period, so the signal arrives
     # while the gate is blocked reading the socket.
     server = serve(running_for_ever(held=30.0), first_job_id=112)
     env = gate_env(server.url, tmp_path, EPM_REQUEST_TIMEOUT="60", EPM_CI="gitlab")

@@ -1,6 +1,6 @@
 """Known failure modes of EPM jobs and CI gates, played by the simulator end to end.
 
-Authentication cases live in test_auth_errors.py and lost submit answers in
+Authentication cases live in test_auth_errors.py and lost submit responses in
 test_lost_submit.py.
 """
 
@@ -162,7 +162,7 @@ def test_throttled_polls_are_not_failures(serve: Serve, gate: Gate) -> None:
     assert result.summary["outcome"] == "success"
     assert result.summary["counts"]["retries"] == 3
     gets = [r.at for r in server.simulator.requests if r.method == "GET"]
-    # The request after each Retry-After: 1 answer waits at least that second.
+    # The request after each Retry-After: 1 response waits at least that second.
     assert gets[2] - gets[1] >= 0.95
     assert gets[6] - gets[5] >= 0.95
 

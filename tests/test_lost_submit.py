@@ -1,6 +1,6 @@
-"""The submit reached EPM but its answer was lost: the gate never posts a second time.
+"""The submit reached EPM but its response was lost: the gate never posts a second time.
 
-Each variant creates job 115 in the simulator and then loses the answer; a second POST
+Each variant creates job 115 in the simulator and then loses the response; a second POST
 would create job 116 and load the data twice.
 """
 
@@ -17,7 +17,7 @@ from gate.simulator.scenarios import Step, http
 from tests.conftest import GateResult
 
 LOST_ANSWERS = {
-    # The answer is held past EPM_REQUEST_TIMEOUT, so the gate's read times out.
+    # The response is held past EPM_REQUEST_TIMEOUT, so the gate's read times out.
     "read timeout": Step(status=-1, delay=3.0),
     # The simulator reads the whole request body, then resets the connection.
     "reset after body": Step(status=-1, reset=True),

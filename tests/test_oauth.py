@@ -239,9 +239,7 @@ def test_fixed_access_token_refused(serve: Serve, gate: Gate) -> None:
     assert leaks(published_text(result), ["stale-token"]) == []
 
 
-def test_refresh_token_out_in_missing_folder_is_usage_error(
-    serve: Serve, gate: Gate, tmp_path: Path
-) -> None:
+def test_token_out_missing_folder(serve: Serve, gate: Gate, tmp_path: Path) -> None:
     server, endpoint = start(serve)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")

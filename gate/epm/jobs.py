@@ -30,7 +30,7 @@ ROLES_ADVICE = "the user lacks the Service Administrator or Power User role"
 
 
 class JobApi(Protocol):
-    """What the wait loop needs from a job API."""
+    """The interface the wait loop uses to submit a job and read its status."""
 
     def submit(self, body: dict[str, Any]) -> JobState:
         """Submit a job; raise the contract's errors when that fails."""
@@ -42,7 +42,7 @@ class JobApi(Protocol):
 
 
 class Throttled(Exception):
-    """A 429 answer: EPM did not take the request."""
+    """A 429 response: EPM did not take the request."""
 
     def __init__(self, retry_after: float | None) -> None:
         super().__init__("HTTP 429 Too Many Requests")
@@ -66,7 +66,7 @@ class IntegrationJobs:
 
 
 def submit_job(session: EpmSession, url: str, body: dict[str, Any]) -> JobState:
-    """POST a job and parse the answer, applying the submit rules.
+    """POST a job and parse the response, applying the submit rules.
 
     Exit 3 when no job can exist, exit 9 when one may, exit 5 when EPM refused the
     request, exit 6 for credentials; a 429 raises Throttled because EPM did not take it.

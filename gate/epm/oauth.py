@@ -74,7 +74,9 @@ class RefreshGrantAuth:
     def from_settings(cls, settings: Settings, sink: SecretSink) -> RefreshGrantAuth:
         """Build the grant from the settings; the checks made sure each part is set."""
         refresh_token = settings.secret("refresh_token")
-        assert settings.token_url and settings.client_id and refresh_token
+        assert settings.token_url
+        assert settings.client_id
+        assert refresh_token
         return cls(
             settings.token_url,
             settings.client_id,
@@ -95,7 +97,7 @@ class RefreshGrantAuth:
 
     def renew(self) -> bool:
         """Get a new access token after a 401."""
-        log.info("EPM refused the access token (HTTP 401); refreshing it")
+        log.info("EPM rejected the access token (HTTP 401); refreshing it")
         self.grant()
         return True
 

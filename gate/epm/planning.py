@@ -62,8 +62,8 @@ class PlanningJobs:
         """Read the ERROR messages of a finished job and of the child jobs its details link.
 
         The ``job-details`` link of the status response is used when it is on EPM_URL's
-        origin; otherwise the documented path is built, but only for the job types
-        Oracle documents details for (or an attached job of unknown type).
+        origin. Otherwise the documented path is built, but only for the job types that
+        Oracle documents details for, or for an attached job of unknown type.
         """
         link = usable_link(state.link("job-details"), self.session.base_url, f"/{job_id}/details")
         normalised = (job_type or "").strip().upper().replace(" ", "_")

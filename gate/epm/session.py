@@ -40,7 +40,7 @@ _SIGN_IN_PATH = re.compile(r"/(oauth2|sso|saml|signin|login)(/|$)", re.IGNORECAS
 
 
 class TransportError(Exception):
-    """A request that got no HTTP answer.
+    """A request that got no HTTP response.
 
     ``sent`` tells whether the request may have reached the server: False for a refused
     connection, a DNS or TLS failure or a connect timeout; True for a reset or read
@@ -56,7 +56,7 @@ class TransportError(Exception):
 
 @dataclass(frozen=True)
 class Answer:
-    """An HTTP answer read into memory: status, headers, text and parsed JSON if any."""
+    """An HTTP response read into memory: status, headers, text and parsed JSON if any."""
 
     http_status: int
     headers: dict[str, str]
@@ -83,7 +83,7 @@ class Answer:
 
     @property
     def is_sign_in_page(self) -> bool:
-        """Tell whether the body is a sign-in page rather than an API answer."""
+        """Tell whether the body is a sign-in page rather than an API response."""
         return self.is_html and bool(_SIGN_IN_PAGE.search(self.text))
 
     @property

@@ -85,7 +85,7 @@ class Redactor:
             if form not in text:
                 continue
             if len(form) < SHORT_SECRET:
-                # A short secret is masked only where it stands alone, so that a password
+                # A short secret is masked only as a whole word, so that a password
                 # such as "job" leaves "jobId" and the gate's own words readable.
                 pattern = rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])"
                 text = re.sub(pattern, MASK, text)

@@ -25,7 +25,7 @@ DEFAULT_SUMMARY_PATH = Path("epm-gate-summary.json")
 
 @dataclass
 class ReportTargets:
-    """Where the reports go; filled from the settings, or from the environment when they failed."""
+    """The report paths: from the settings, or from the environment when the settings failed."""
 
     summary_path: Path = DEFAULT_SUMMARY_PATH
     junit_path: Path | None = None

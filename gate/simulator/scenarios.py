@@ -1,6 +1,6 @@
 """Scripted job behaviours for the EPM simulator.
 
-A scenario says how the simulator answers the submit and each later status request of
+A scenario sets how the simulator responds to the submit and each later status request of
 one job. Built-in scenarios cover every outcome of the gate; tests build their own.
 """
 
@@ -43,10 +43,10 @@ SIGN_IN_PAGE = (
 
 @dataclass
 class Step:
-    """One answer of the simulator.
+    """One response of the simulator.
 
     With ``status`` set it is a job object (``fields`` added, ``job_status`` overriding
-    the usual word); with ``body`` set it is that raw body. ``delay`` holds the answer
+    the usual word); with ``body`` set it is that raw body. ``delay`` holds the response
     back in seconds; ``reset`` closes the connection without any answer; ``repeat``
     serves the step that many times.
     """
@@ -75,17 +75,17 @@ def http(
     repeat: int = 1,
     **headers: str,
 ) -> Step:
-    """Return a raw HTTP answer step; keyword headers use ``_`` for ``-``."""
+    """Return a raw HTTP response step; keyword headers use ``_`` for ``-``."""
     named = {key.replace("_", "-"): value for key, value in headers.items()}
     return Step(http=code, body=body, content_type=content_type, headers=named, repeat=repeat)
 
 
 @dataclass
 class Scenario:
-    """How one job behaves: the submit answer, then the answers to status requests.
+    """The behaviour of one job: the submit response, then the status responses.
 
     ``polls`` is consumed in order and its last step repeats. With ``run_seconds`` set
-    the job instead answers status -1 until that many seconds after the submit (on the
+    the job instead returns status -1 until that many seconds after the submit (on the
     simulator's clock), then ``final``.
     """
 
@@ -98,7 +98,7 @@ class Scenario:
     final: Step = field(default_factory=lambda: job(0))
 
     def expanded(self, steps: list[Step]) -> list[Step]:
-        """Return the steps with each repeated as often as it says."""
+        """Return the steps with each one repeated ``repeat`` times."""
         return [step for step in steps for _ in range(max(step.repeat, 1))]
 
 

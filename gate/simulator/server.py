@@ -1,4 +1,4 @@
-"""A stand-in for Oracle EPM Cloud: jobs, credentials, scripted answers and request routing.
+"""A stand-in for Oracle EPM Cloud: jobs, credentials, scripted responses and request routing.
 
 Built on the standard library only, so it stays an independent stand-in for Oracle: it
 imports nothing from the gate.
@@ -154,7 +154,7 @@ class Simulator:
 
 
 class Exchange:
-    """One request being answered; handlers call its ``send_*`` methods once."""
+    """One request and its response; handlers call its ``send_*`` methods once."""
 
     def __init__(
         self, handler: BaseHTTPRequestHandler, simulator: Simulator, recorded: RecordedRequest
@@ -173,7 +173,7 @@ class Exchange:
     def send(
         self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
     ) -> None:
-        """Send a complete answer with a Content-Length."""
+        """Send a complete response with a Content-Length."""
         self.handler.send_response(code)
         self.handler.send_header("Content-Type", content_type)
         self.handler.send_header("Content-Length", str(len(body)))
